@@ -1,0 +1,97 @@
+"""Registering a citizen's request as a work order (受理)."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rexian.accounts.roles import Role
+from rexian.orders.choices import OPEN_STATES, State
+from rexian.orders.intake_forms import IntakeForm
+from rexian.orders.models import Citizen, WorkOrder, WorkOrderEvent
+from rexian.orders.services import deadlines
+from rexian.orders.services.errors import InvalidInput, NotAllowed
+from rexian.orders.services.numbering import next_number
+
+INTAKE_ROLES = (Role.AGENT, Role.DISPATCHER)
+
+
+def find_citizen(phone: str) -> Citizen | None:
+    return Citizen.objects.filter(Q(phone=phone) | Q(alt_phone=phone)).order_by("-id").first()
+
+
+def orders_of_caller(phone: str):
+    """Every order the caller made or is the contact of, newest first (citizen history, 重复来电)."""
+    return (
+        WorkOrder.objects.filter(Q(citizen__phone=phone) | Q(citizen__alt_phone=phone) | Q(contact_phone=phone))
+        .select_related("current_unit", "category")
+        .order_by("-created_at")
+    )
+
+
+def open_orders_of_caller(phone: str):
+    return orders_of_caller(phone).filter(state__in=OPEN_STATES)
+
+
+def register(user, data: dict, now=None) -> WorkOrder:
+    """Validate intake data and create the order with its `register` event."""
+    if not user.has_role(*INTAKE_ROLES):
+        raise NotAllowed(_("您的角色不能受理工单。"))
+    form = IntakeForm(data=data)
+    if not form.is_valid():
+        errors = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
+        raise InvalidInput(_("受理信息有误，请按提示修改后重试。"), errors)
+    return create_order(user, form.cleaned_data, now)
+
+
+def create_order(user, clean: dict, now=None) -> WorkOrder:
+    now = now or timezone.now()
+    with transaction.atomic():
+        citizen = find_citizen(clean["phone"])
+        if citizen is None:
+            citizen = Citizen.objects.create(
+                name=clean.get("name", ""), phone=clean["phone"], id_number=clean.get("id_number", ""), created_at=now
+            )
+        else:
+            changed = False
+            for field in ("name", "id_number"):
+                if clean.get(field) and getattr(citizen, field) != clean[field]:
+                    setattr(citizen, field, clean[field])
+                    changed = True
+            if changed:
+                citizen.save()
+        limits = deadlines.limits_for(clean.get("category"), clean["order_type"], clean["urgency"])
+        due = deadlines.deadline_after(now, limits.handle)
+        order = WorkOrder.objects.create(
+            number=next_number(now),
+            order_type=clean["order_type"],
+            urgency=clean["urgency"],
+            channel=clean["channel"],
+            title=clean["title"],
+            content=clean["content"],
+            address=clean.get("address", ""),
+            area_code=clean.get("area_code", ""),
+            latitude=clean.get("latitude"),
+            longitude=clean.get("longitude"),
+            category=clean.get("category"),
+            citizen=citizen,
+            contact_phone=clean["phone"],
+            confidential=bool(clean.get("confidential")),
+            state=State.REGISTERED,
+            due_at=due.at,
+            due_provisional=due.provisional,
+            created_by=user if getattr(user, "pk", None) else None,
+            created_at=now,
+            updated_at=now,
+        )
+        WorkOrderEvent.objects.create(
+            order=order,
+            action="register",
+            actor=order.created_by,
+            actor_role=getattr(user, "role", ""),
+            from_state="",
+            to_state=State.REGISTERED,
+            data={"channel": order.channel, "due_at": due.at.isoformat(), "provisional": due.provisional},
+            created_at=now,
+        )
+    return order

@@ -1,0 +1,57 @@
+"""The deadline sweep: records 临期 and 超期 once per deadline, with notifications.
+
+Rows are claimed with a conditional UPDATE, so several workers can sweep at
+once without recording anything twice, and each claim commits with its event.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rexian.orders.models import Notification, WorkOrder, WorkOrderEvent
+
+
+@dataclass
+class SweepResult:
+    due_soon: int = 0
+    overdue: int = 0
+
+
+def _claim_and_record(order_id: int, flag: str, action: str, message: str, now) -> bool:
+    with transaction.atomic():
+        claimed = WorkOrder.objects.filter(pk=order_id, **{f"{flag}__isnull": True}).update(**{flag: now})
+        if not claimed:
+            return False
+        order = WorkOrder.objects.select_related("current_unit").get(pk=order_id)
+        WorkOrderEvent.objects.create(
+            order=order,
+            action=action,
+            from_state=order.state,
+            to_state=order.state,
+            unit=order.current_unit,
+            data={"due_at": order.due_at.isoformat()},
+            created_at=now,
+        )
+        if order.current_unit_id:
+            Notification.objects.create(
+                order=order, unit=order.current_unit, kind=action, message=message % {"n": order.number, "t": order.title}, created_at=now
+            )
+    return True
+
+
+def sweep(now=None, batch: int = 500) -> SweepResult:
+    now = now or timezone.now()
+    result = SweepResult()
+    window = timezone.timedelta(hours=settings.REXIAN["DUE_SOON_HOURS"])
+    overdue = WorkOrder.objects.open().filter(due_at__lt=now, overdue_notified_at__isnull=True)
+    for order_id in overdue.values_list("pk", flat=True)[:batch]:
+        result.overdue += _claim_and_record(order_id, "overdue_notified_at", "overdue", _("工单已超期：%(n)s %(t)s"), now)
+    due_soon = WorkOrder.objects.open().filter(
+        due_at__gte=now, due_at__lt=now + window, due_soon_notified_at__isnull=True
+    )
+    for order_id in due_soon.values_list("pk", flat=True)[:batch]:
+        result.due_soon += _claim_and_record(order_id, "due_soon_notified_at", "due_soon", _("工单即将到期：%(n)s %(t)s"), now)
+    return result
