@@ -1,0 +1,1 @@
+"""Evaluating hotlines: third-party monitoring, rate helpers, staffing (Erlang C/A)."""

@@ -1,0 +1,1 @@
+"""Telephony integrations for the hotline: SIP test calls (拨测) and friends."""
