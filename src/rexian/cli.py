@@ -6,7 +6,9 @@ import os
 import sys
 
 # Modules that add their own sub-commands with `register(subparsers)`.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "rexian.metrics.cli",
+]
 
 
 def setup_django() -> None:

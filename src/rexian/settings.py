@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "rexian.workdays",
     "rexian.orders",
     "rexian.callbacks",
+    "rexian.callcentre",
+    "rexian.metrics",
 ]
 
 MIDDLEWARE = [

@@ -1,21 +1,49 @@
 """Template context shared by every page: the navigation for the user's role."""
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rexian.accounts.roles import Role
+from rexian.orders.queues import QUEUES, notifications_for
+from rexian.orders.views.base import INTAKE_ROLES, OVERVIEW_ROLES
+
+# Queue shortcuts in the side bar: a role's own work, one click away.
+ROLE_QUEUES = {
+    Role.AGENT: ["mine"],
+    Role.DISPATCHER: ["registered", "returned", "extension"],
+    Role.DEPARTMENT: ["dispatched", "handling", "due_soon", "overdue"],
+    Role.REVIEWER: ["replied"],
+    Role.CALLBACK: ["callback"],
+    Role.SUPERVISOR: ["overdue", "due_soon"],
+}
+
+
+def _item(request, label, url, count=None, tone=""):
+    # A queue link is active only on its own list; a page link on its own path.
+    active = request.get_full_path() == url or ("?" not in url and request.path == url and not request.GET)
+    return {"label": label, "url": url, "active": active, "count": count, "tone": tone}
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
-    items = [(_("工作台"), reverse("home"))]
-    if user.has_role(Role.AGENT, Role.DISPATCHER):
-        items.append((_("受理"), reverse("orders:intake")))
-    items.append((_("工单"), reverse("orders:list")))
-    if user.has_role(Role.SUPERVISOR):
-        items.append((_("督办总览"), reverse("orders:overview")))
+    work = [_item(request, _("工作台"), reverse("home"))]
+    if user.has_role(*INTAKE_ROLES):
+        work.append(_item(request, _("受理登记"), reverse("orders:intake")))
+    work.append(_item(request, _("工单查询"), reverse("orders:list")))
+    queue_items = [
+        _item(request, QUEUES[key].label, f"{reverse('orders:list')}?{urlencode({'queue': key})}", tone=QUEUES[key].tone)
+        for key in ROLE_QUEUES.get(user.role, [])
+    ]
+    more = []
+    if user.has_role(*OVERVIEW_ROLES):
+        more.append(_item(request, _("督办总览"), reverse("orders:overview")))
+    unread = notifications_for(user).filter(read_at__isnull=True).count()
+    more.append(_item(request, _("通知"), reverse("orders:notifications"), count=unread or None))
     if user.is_staff:
-        items.append((_("系统管理"), reverse("admin:index")))
-    return {"nav_items": items}
+        more.append(_item(request, _("系统管理"), reverse("admin:index")))
+    sections = [(_("工作"), work), (_("我的待办"), queue_items), (_("更多"), more)]
+    return {"nav_sections": [(title, items) for title, items in sections if items]}

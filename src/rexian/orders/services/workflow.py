@@ -150,7 +150,7 @@ def _to_callback_or_close(ctx: Context, order: WorkOrder, direct: bool) -> None:
         order.closed_at = ctx.now
 
 
-def _follow_master(ctx: Context, direct: bool) -> None:
+def _follow_master(ctx: Context, direct: bool, on_time: bool) -> None:
     """Merged orders share the master's reply; each citizen still gets a callback."""
     for child in ctx.order.merged_orders.select_for_update().filter(state=State.MERGED):
         before = child.state
@@ -158,7 +158,12 @@ def _follow_master(ctx: Context, direct: bool) -> None:
         child.version += 1
         child.updated_at = ctx.now
         child.save()
-        _write_event(child, ctx.user, "follow_master", before, child.state, None, "", {"master": ctx.order.number}, ctx.now)
+        _write_event(child, ctx.user, "follow_master", before, child.state, None, "", {"master": ctx.order.number, "on_time": on_time}, ctx.now)
+
+
+def _on_time(order, replied_at) -> bool:
+    """按时办结: the accepted answer came by the handling deadline (recorded for the KPIs)."""
+    return order.due_at is None or replied_at <= order.due_at
 
 
 def _notify_unit(order, unit, kind, message, now):
@@ -181,8 +186,12 @@ def _direct_answer(ctx):
         created_at=ctx.now,
     )
     _to_callback_or_close(ctx, ctx.order, direct=True)
-    ctx.event("direct_answer", ctx.order.state, note=ctx.data["content"], reference=ctx.data.get("reference", ""))
-    _follow_master(ctx, direct=True)
+    on_time = _on_time(ctx.order, ctx.now)
+    ctx.event(
+        "direct_answer", ctx.order.state, note=ctx.data["content"], reference=ctx.data.get("reference", ""),
+        on_time=on_time,
+    )
+    _follow_master(ctx, direct=True, on_time=on_time)
 
 
 def _no_merged_children(order, user):
@@ -458,9 +467,11 @@ def _approve(ctx):
         reply.review_status, reply.reviewed_by, reply.reviewed_at = ReviewStatus.APPROVED, ctx.user, ctx.now
         reply.review_note = ctx.data.get("note", "")
         reply.save()
+    replied_at = reply.created_at if reply is not None else ctx.now
     _to_callback_or_close(ctx, ctx.order, direct=False)
-    ctx.event("approve", ctx.order.state, note=ctx.data.get("note", ""))
-    _follow_master(ctx, direct=False)
+    on_time = _on_time(ctx.order, replied_at)
+    ctx.event("approve", ctx.order.state, unit=reply.unit if reply else None, note=ctx.data.get("note", ""), on_time=on_time)
+    _follow_master(ctx, direct=False, on_time=on_time)
 
 
 @action("reject", _("退回重办"), {Role.REVIEWER}, {State.REPLIED}, f.RequiredNoteForm)
@@ -526,7 +537,21 @@ def _callback(ctx):
         return
     order.closed_at = ctx.now
     ctx.move(State.CLOSED)
-    ctx.event("callback", State.CLOSED, note=data.get("note", ""), result=result, attempt=callback.attempts)
+    ctx.event(
+        "callback", State.CLOSED, unit=_last_handling_unit(order), note=data.get("note", ""), result=result,
+        attempt=callback.attempts,
+    )
+
+
+def _last_handling_unit(order):
+    """The unit whose reply the citizen judged (None for a direct answer): satisfaction is counted against it."""
+    lead = (
+        order.assignments.select_related("unit")
+        .filter(role=AssignmentRole.LEAD, status=AssignmentStatus.DONE)
+        .order_by("-dispatched_at", "-id")
+        .first()
+    )
+    return lead.unit if lead else None
 
 
 # ---------------------------------------------------------------- supervisor
@@ -598,7 +623,7 @@ def perform(order: WorkOrder, name: str, user, data: dict | None = None, expecte
         errors = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
         raise InvalidInput(_("“%(a)s”的参数有误，请按提示修改后重试。") % {"a": spec.label}, errors)
     with transaction.atomic():
-        locked = WorkOrder.objects.select_for_update().select_related("current_unit", "category").get(pk=order.pk)
+        locked = WorkOrder.objects.select_for_update(of=("self",)).select_related("current_unit", "category").get(pk=order.pk)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(
                 _("工单 %(n)s 已被他人更新（当前状态“%(s)s”），请刷新后再操作。")

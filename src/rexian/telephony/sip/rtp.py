@@ -41,20 +41,11 @@ def rtp_payload(packet: bytes) -> tuple[int, bytes] | None:
     return packet[1] & 0x7F, packet[offset:end]
 
 
-class _Receiver(asyncio.DatagramProtocol):
-    def __init__(self, session: RtpSession) -> None:
-        self.session = session
+class RtpSession(asyncio.DatagramProtocol):
+    """The call's RTP socket; asyncio delivers its datagrams straight to ``datagram_received``."""
 
-    def datagram_received(self, data: bytes, addr: tuple) -> None:
-        self.session.receive(data)
-
-    def error_received(self, exc: Exception) -> None:
-        """ICMP errors from a media peer are no reason to end the SIP call."""
-
-
-class RtpSession:
-    def __init__(self, transport: asyncio.DatagramTransport, capture: bool) -> None:
-        self._transport = transport
+    def __init__(self, capture: bool) -> None:
+        self._transport: asyncio.DatagramTransport | None = None
         self._capture = capture
         self._samples = array("h")
         self._sender: asyncio.Task | None = None
@@ -65,18 +56,24 @@ class RtpSession:
     @classmethod
     async def open(cls, local_ip: str, capture: bool) -> RtpSession:
         loop = asyncio.get_running_loop()
-        holder: list[RtpSession] = []
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Receiver(holder[0]), local_addr=(local_ip, 0)
-        )
-        holder.append(cls(transport, capture))
-        return holder[0]
+        _, session = await loop.create_datagram_endpoint(lambda: cls(capture), local_addr=(local_ip, 0))
+        return session
+
+    def connection_made(self, transport: asyncio.DatagramTransport) -> None:
+        self._transport = transport
+
+    def error_received(self, exc: Exception) -> None:
+        """ICMP errors from a media peer are no reason to end the SIP call."""
 
     @property
     def port(self) -> int:
         return self._transport.get_extra_info("sockname")[1]
 
-    def receive(self, packet: bytes) -> None:
+    @property
+    def _local_ip(self) -> str:
+        return self._transport.get_extra_info("sockname")[0]
+
+    def datagram_received(self, packet: bytes, addr: tuple) -> None:
         parsed = rtp_payload(packet)
         if parsed is None:
             return
@@ -99,10 +96,6 @@ class RtpSession:
             return
         if family_ok and self._sender is None:
             self._sender = asyncio.create_task(self._send_silence((host, port), payload_type, duration))
-
-    @property
-    def _local_ip(self) -> str:
-        return self._transport.get_extra_info("sockname")[0]
 
     async def _send_silence(self, address: tuple[str, int], payload_type: int, duration: float) -> None:
         loop = asyncio.get_running_loop()

@@ -1,0 +1,100 @@
+"""Presentation helpers for orders: state badges, deadlines, event labels, citizen data."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from rexian.callbacks.choices import CallbackResult
+from rexian.orders import privacy
+from rexian.orders.choices import ReplyResult, State, TransferTarget, Urgency
+from rexian.orders.services.workflow import ACTIONS
+
+register = template.Library()
+
+# Events that are not user actions, or whose timeline wording differs from the button.
+_EVENT_LABELS = {
+    "register": _("受理登记"),
+    "merge_in": _("并入工单"),
+    "follow_master": _("随主工单办结"),
+    "callback_attempt": _("回访未接通"),
+    "redo": _("回访不满意重办"),
+    "due_soon": _("临期提醒"),
+    "overdue": _("超期"),
+}
+
+
+@register.filter
+def action_label(name: str) -> str:
+    """Chinese name of a timeline event: the workflow's own label where there is one."""
+    if name in _EVENT_LABELS:
+        return _EVENT_LABELS[name]
+    spec = ACTIONS.get(name)
+    return spec.label if spec else name
+
+
+def _label(choices, value) -> str:
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def state_badge(state: str):
+    if not state:
+        return ""
+    return format_html('<span class="badge state-{}">{}</span>', state, _label(State, state))
+
+
+@register.filter
+def urgency_badge(urgency: str):
+    if urgency == Urgency.NORMAL:
+        return _label(Urgency, urgency)
+    return format_html('<span class="badge urgency-{}">{}</span>', urgency, _label(Urgency, urgency))
+
+
+@register.filter
+def event_detail(event) -> str:
+    """The few facts in an event's data worth a line in the timeline."""
+    data = event.data or {}
+    parts = []
+    if "result" in data:
+        choices = CallbackResult if event.action in ("callback", "callback_attempt", "redo") else ReplyResult
+        parts.append(_("结果：%(r)s") % {"r": _label(choices, data["result"])})
+    if data.get("workdays"):
+        parts.append(_("延期 %(d)s 个工作日") % {"d": data["workdays"]})
+    if data.get("target"):
+        parts.append(_("转至 %(t)s") % {"t": _label(TransferTarget, data["target"])})
+    if data.get("master"):
+        parts.append(_("主工单 %(n)s") % {"n": data["master"]})
+    if data.get("merged"):
+        parts.append(_("并入 %(n)s") % {"n": data["merged"]})
+    if data.get("assisting"):
+        parts.append(_("协办 %(u)s") % {"u": "、".join(data["assisting"])})
+    if data.get("late"):
+        parts.append(_("超时签收"))
+    return "；".join(str(part) for part in parts)
+
+
+@register.inclusion_tag("orders/includes/deadline.html")
+def deadline(at, provisional=False, overdue=False, due_soon=False):
+    """A deadline with its 超期/临期 badge and, when guessed, the （暂定） mark."""
+    return {"at": at, "provisional": provisional, "overdue": overdue, "due_soon": due_soon}
+
+
+@register.inclusion_tag("orders/includes/deadline.html")
+def order_deadline(order):
+    now = timezone.now()
+    return deadline(order.due_at, order.due_provisional, order.is_overdue(now), order.is_due_soon(now))
+
+
+@register.simple_tag(takes_context=True)
+def citizen_of(context, order):
+    """The citizen as the current user may see them in a list (masked or 保密)."""
+    return privacy.citizen_view(order, context["request"].user)
+
+
+@register.filter
+def minutes(duration) -> int:
+    return int(duration.total_seconds() // 60) if duration else 0

@@ -1,0 +1,80 @@
+"""One order: its record, its history, and the actions the workflow offers this user."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rexian.orders import privacy, queues
+from rexian.orders.services import workflow
+from rexian.orders.services.errors import InvalidInput, UnknownAction, WorkflowError
+from rexian.orders.views.base import show_errors, visible_order
+
+DETAIL_RELATIONS = ("citizen", "category", "current_unit", "created_by", "master")
+
+
+def _action_form(spec, data=None):
+    """The action's form with ids unique on a page that shows several actions."""
+    form = spec.form(data=data, auto_id=f"id_{spec.name}_%s")
+    queues.label_tree_choices(form)
+    return form
+
+
+def _render(request, order, failed=None):
+    """The detail page; `failed` is (action name, bound form) of an action refused as invalid input."""
+    failed_name, failed_form = failed or ("", None)
+    panels = [
+        (spec, failed_form if spec.name == failed_name else _action_form(spec))
+        for spec in workflow.available_actions(order, request.user)
+    ]
+    context = {
+        "order": order,
+        "citizen": privacy.audited_citizen_view(order, request.user, request),
+        "panels": panels,
+        "failed_action": failed_name,
+        "assignments": order.assignments.select_related("unit", "dispatched_by", "accepted_by"),
+        "replies": order.replies.select_related("unit", "author", "reviewed_by"),
+        "extensions": order.extensions.select_related("unit", "requested_by", "decided_by"),
+        "supervisions": order.supervisions.select_related("unit", "issued_by"),
+        "callbacks": order.callbacks.select_related("agent"),
+        "events": order.events.select_related("actor", "unit"),
+        "merged_orders": order.merged_orders.all(),
+    }
+    return render(request, "orders/detail.html", context)
+
+
+@login_required
+def detail(request, number):
+    return _render(request, visible_order(request.user, number, *DETAIL_RELATIONS))
+
+
+@require_POST
+@login_required
+def perform_action(request, number, name):
+    """Run one workflow action from the detail page's form; the service does the checking.
+
+    The form carries the order's version as the user saw it, so acting on a
+    stale page is reported as a conflict instead of overwriting someone's change.
+    """
+    order = visible_order(request.user, number, *DETAIL_RELATIONS)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, _("页面已过期，请刷新后再操作。"))
+        return redirect("orders:detail", number)
+    try:
+        workflow.perform(order, name, request.user, request.POST, expected_version=version)
+    except UnknownAction:
+        raise Http404(name) from None
+    except InvalidInput as error:
+        form = _action_form(workflow.ACTIONS[name], data=request.POST)
+        show_errors(form, error)
+        messages.error(request, error.message)
+        return _render(request, order, failed=(name, form))
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已完成“%(a)s”。") % {"a": workflow.ACTIONS[name].label})
+    return redirect("orders:detail", number)
