@@ -162,6 +162,8 @@ REXIAN = {
     "DUE_SOON_HOURS": env_int("REXIAN_DUE_SOON_HOURS", 24, minimum=1),
     # 未联系上 after this many callback attempts closes the callback.
     "CALLBACK_MAX_ATTEMPTS": env_int("REXIAN_CALLBACK_MAX_ATTEMPTS", 3, minimum=1),
+    # Hours before another try after 未联系上.
+    "CALLBACK_RETRY_HOURS": env_int("REXIAN_CALLBACK_RETRY_HOURS", 2, minimum=0),
     # Share (percent) of non-complaint orders sampled for callback; complaints and reports always.
     "CALLBACK_SAMPLE_PERCENT": env_int("REXIAN_CALLBACK_SAMPLE_PERCENT", 100, minimum=0),
     "DIRECT_ANSWER_SAMPLE_PERCENT": env_int("REXIAN_DIRECT_ANSWER_SAMPLE_PERCENT", 20, minimum=0),

@@ -38,6 +38,10 @@ def invalid_input(message: str, errors: dict[str, list[str]]) -> ApiError:
     return ApiError(422, "invalid_input", message, errors=errors)
 
 
+def invalid_fields(errors: dict[str, list[str]]) -> ApiError:
+    return invalid_input(_("请求参数有误，请按字段提示修改后重试。"), errors)
+
+
 def error_response(status: int, code: str, message: str, details: dict | None = None) -> JsonResponse:
     return JsonResponse(
         {"code": code, "message": str(message), "details": details or {}},
@@ -110,8 +114,7 @@ def field_errors(errors: list[dict]) -> dict[str, list[str]]:
 
 
 def _validation_error(request, exc: ValidationError) -> HttpResponse:
-    errors = field_errors(exc.errors)
-    return coded_error(request, invalid_input(_("请求参数有误，请按字段提示修改后重试。"), errors))
+    return coded_error(request, invalid_fields(field_errors(exc.errors)))
 
 
 def _http_error(request, exc: HttpError) -> HttpResponse:

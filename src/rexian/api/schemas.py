@@ -13,7 +13,7 @@ from django import forms
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from rexian.api.errors import field_errors, invalid_input
+from rexian.api.errors import field_errors, invalid_fields
 
 
 class Choice(Schema):
@@ -109,9 +109,9 @@ def form_data(model: BaseModel, *exclude: str) -> dict:
     return model.model_dump(exclude_none=True, exclude=set(exclude))
 
 
-def parse(schema: type[BaseModel], payload: Any, message: str) -> BaseModel:
+def parse(schema: type[BaseModel], payload: Any) -> BaseModel:
     """Validate a request body against `schema`, or raise 422 with field errors."""
     try:
         return schema.model_validate(payload if payload is not None else {})
     except ValidationError as error:
-        raise invalid_input(message, field_errors(error.errors(include_url=False))) from None
+        raise invalid_fields(field_errors(error.errors(include_url=False))) from None

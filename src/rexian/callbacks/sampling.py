@@ -1,28 +1,48 @@
-"""Which closed-out orders get a satisfaction callback (回访抽样).
+"""Which finished orders get a satisfaction callback (回访抽样).
 
-Complaints and reports are always called back; other dispatched orders and
-direct answers are sampled at configurable percentages. The draw is a hash of
-the order number, so it is reproducible and cannot be gamed by retrying.
+Rules (`CallbackSamplingRule`, admin-editable) give a percentage per type,
+category and route (dispatched or direct answer); the most specific active
+rule wins. The defaults seeded by the migration call back every complaint and
+report. The draw is a hash of the order number, so it is reproducible and
+cannot be gamed by retrying.
 """
 
 import hashlib
 
 from django.conf import settings
 
-from rexian.orders.choices import OrderType
-
-ALWAYS = frozenset({OrderType.COMPLAINT, OrderType.REPORT})
+from rexian.callbacks.models import CallbackSamplingRule
 
 
 def _draw(number: str) -> int:
     return int(hashlib.sha256(number.encode()).hexdigest()[:8], 16) % 100
 
 
+def sample_percent(order, direct: bool) -> int:
+    depths = {}
+    if order.category_id:
+        depths = {node.pk: index + 1 for index, node in enumerate(order.category.ancestors())}
+    route = CallbackSamplingRule.Route.DIRECT if direct else CallbackSamplingRule.Route.DISPATCHED
+    matching = [
+        rule
+        for rule in CallbackSamplingRule.objects.filter(active=True)
+        if (rule.category_id is None or rule.category_id in depths)
+        and rule.order_type in ("", order.order_type)
+        and rule.route in (CallbackSamplingRule.Route.ANY, route)
+    ]
+    if not matching:
+        key = "DIRECT_ANSWER_SAMPLE_PERCENT" if direct else "CALLBACK_SAMPLE_PERCENT"
+        return settings.REXIAN[key]
+    best = max(
+        matching,
+        key=lambda rule: (depths.get(rule.category_id, 0), bool(rule.order_type), rule.route != CallbackSamplingRule.Route.ANY),
+    )
+    return best.percent
+
+
 def needs_callback(order, direct: bool) -> tuple[bool, str]:
     """(True, "") or (False, the exemption reason recorded on the order)."""
-    if order.order_type in ALWAYS:
+    percent = sample_percent(order, direct)
+    if _draw(order.number) < percent:
         return True, ""
-    key = "DIRECT_ANSWER_SAMPLE_PERCENT" if direct else "CALLBACK_SAMPLE_PERCENT"
-    if _draw(order.number) < settings.REXIAN[key]:
-        return True, ""
-    return False, "未抽中回访"
+    return False, f"未抽中回访（抽样比例 {percent}%）"

@@ -60,6 +60,16 @@ def full_connection_rule(evaluation: Evaluation) -> str:
     return f"本榜为 {config.rounds} 轮监测中{together}{config.full_connection_min_rounds} 轮及以上百分百接通的热线"
 
 
+def method_notes(evaluation: Evaluation) -> list[tuple[str, str]]:
+    """How to read every table: sources, ranking and number rules."""
+    return [
+        ("数据", f"测试电话：{evaluation.probes_file}；上期：{evaluation.previous_file or '无'}"),
+        ("评分配置", evaluation.config.source),
+        ("排名规则", "同分同名次，其后名次顺延（1、2、2、4）；同名次按热线编号排列，先后不代表优劣"),
+        ("数值规则", "比率和得分截取两位小数（不四舍五入，未达标的数值不会显示成达标），接通时长向上取两位小数"),
+    ]
+
+
 def report_tables(evaluation: Evaluation) -> list[Table]:
     config = evaluation.config
     by_id = {result.metrics.hotline_id: result for result in evaluation.hotlines}

@@ -513,6 +513,7 @@ def _callback(ctx):
     result = data["result"]
     if result == CallbackResult.UNREACHABLE:
         if callback.attempts < settings.REXIAN["CALLBACK_MAX_ATTEMPTS"]:
+            callback.next_attempt_at = ctx.now + timezone.timedelta(hours=settings.REXIAN["CALLBACK_RETRY_HOURS"])
             callback.save()
             ctx.event("callback_attempt", note=data.get("note", ""), result=result, attempt=callback.attempts)
             return

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from rexian.accounts.roles import Role
 from rexian.callbacks.choices import CallbackResult
 from rexian.orders import privacy
 from rexian.orders.choices import ReplyResult, State, TransferTarget, Urgency
@@ -31,6 +32,27 @@ def action_label(name: str) -> str:
         return _EVENT_LABELS[name]
     spec = ACTIONS.get(name)
     return spec.label if spec else name
+
+
+# Actions that end or undo something: a red button that asks for confirmation.
+_DANGER_ACTIONS = frozenset({"void", "transfer", "return", "reject", "reject_extension", "merge"})
+
+_NOTIFICATION_KINDS = {"dispatched": _("新派单"), "extension": _("延期"), "redo": _("重办"), "due_soon": _("临期")}
+
+
+@register.filter
+def is_danger(action_name: str) -> bool:
+    return action_name in _DANGER_ACTIONS
+
+
+@register.filter
+def notification_kind(kind: str) -> str:
+    return _NOTIFICATION_KINDS.get(kind) or action_label(kind)
+
+
+@register.filter
+def role_label(role: str) -> str:
+    return _label(Role, role) if role else ""
 
 
 def _label(choices, value) -> str:
