@@ -21,6 +21,12 @@ def require_tool(path_or_name: str, reason: str):
     pytest.skip(f"{path_or_name} not installed: {reason}")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is slow on purpose (≈0.5 s a hash); tests that check it ask for it by name."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def city(db):
     """住建局 with a sub-unit 物业科, 城管局, and a district with a street; a 3-level category."""

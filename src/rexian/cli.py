@@ -8,6 +8,7 @@ import sys
 # Modules that add their own sub-commands with `register(subparsers)`.
 COMMAND_MODULES: list[str] = [
     "rexian.metrics.cli",
+    "rexian.evaluation.evaluate_cli",
 ]
 
 

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "rexian.callbacks",
     "rexian.callcentre",
     "rexian.metrics",
+    "rexian.knowledge",
+    "rexian.routing",
 ]
 
 MIDDLEWARE = [
@@ -171,4 +173,6 @@ REXIAN = {
     "DESIGNATE_AFTER_RETURNS": env_int("REXIAN_DESIGNATE_AFTER_RETURNS", 3, minimum=1),
     # Roles that see citizens' full phone numbers in lists.
     "FULL_PHONE_ROLES": env_list("REXIAN_FULL_PHONE_ROLES", ["agent", "callback"]),
+    # Published articles not updated for this many days are listed for review.
+    "KNOWLEDGE_STALE_DAYS": env_int("REXIAN_KNOWLEDGE_STALE_DAYS", 180, minimum=1),
 }

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from rexian.knowledge.urls import public_urlpatterns as public_knowledge
 from rexian.orders.views import home
 
 urlpatterns = [
@@ -8,5 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("rexian.accounts.urls")),
     path("orders/", include("rexian.orders.urls")),
+    path("knowledge/", include("rexian.knowledge.urls")),
+    path("public/knowledge/", include((public_knowledge, "public_knowledge"))),
     # API mounted here
 ]

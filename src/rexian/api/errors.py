@@ -21,8 +21,9 @@ logger = logging.getLogger("rexian.api")
 
 # Where ninja files a request value: the first element of an error's `loc`.
 _SOURCES = {"body", "query", "path", "header", "cookie", "form"}
-# Name of the body parameter in every endpoint; dropped from field names.
-BODY_PARAM = "payload"
+# Endpoints name their body parameter `payload` and their query schema
+# `filters`; these wrap the fields and are dropped from field names.
+WRAPPER_PARAMS = {"payload", "filters"}
 WHOLE_BODY = "body"
 
 
@@ -92,7 +93,7 @@ def _field_name(loc) -> str:
     parts = list(loc)
     if parts and parts[0] in _SOURCES:
         parts = parts[1:]
-    if parts and parts[0] == BODY_PARAM:
+    if parts and parts[0] in WRAPPER_PARAMS:
         parts = parts[1:]
     # List indexes are dropped: form fields report errors per field, not per item.
     return ".".join(str(part) for part in parts if not isinstance(part, int)) or WHOLE_BODY
@@ -120,10 +121,10 @@ def _validation_error(request, exc: ValidationError) -> HttpResponse:
 def _http_error(request, exc: HttpError) -> HttpResponse:
     if isinstance(exc, AuthenticationError):
         return coded_error(request, ApiError(401, "unauthorized", _("缺少或无效的 API 令牌，或登录已过期。")))
-    if isinstance(exc.__cause__, ValueError):
-        # ninja wraps a body that json.loads rejects (JSONDecodeError, UnicodeDecodeError).
-        message = _("请求体不是合法的 JSON：%(e)s") % {"e": exc.__cause__}
-        return coded_error(request, invalid_input(message, {WHOLE_BODY: [message]}))
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # ninja wraps whatever the parser raised: JSONDecodeError, UnicodeDecodeError, RecursionError.
+        detail = str(exc.__cause__)
+        return coded_error(request, invalid_input(_("请求体不是合法的 JSON。"), {WHOLE_BODY: [detail]}))
     code = {403: "forbidden", 404: "not_found", 429: "throttled"}.get(exc.status_code, "bad_request")
     return error_response(exc.status_code, code, exc.message)
 

@@ -60,14 +60,14 @@ _JSON_TYPES: list[tuple[type, Any]] = [
 ]
 
 
-def _json_type(field: forms.Field):
+def json_type(field: forms.Field):
     for field_class, json_type in _JSON_TYPES:
         if isinstance(field, field_class):
             return json_type
     raise TypeError(f"form_schema: no JSON type for {type(field).__name__}")
 
 
-def _documented_limits(field: forms.Field) -> dict:
+def documented_limits(field: forms.Field) -> dict:
     limits: dict[str, Any] = {}
     if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
         limits["enum"] = [str(value) for value, _label in field.choices if value != ""]
@@ -88,8 +88,8 @@ def form_schema(form_class: type[forms.Form], name: str, **extra_fields) -> type
     base = form_class()
     fields: dict[str, Any] = {
         key: (
-            _json_type(field) | None,
-            Field(None, description=str(field.label or key), json_schema_extra=_documented_limits(field)),
+            json_type(field) | None,
+            Field(None, description=str(field.label or key), json_schema_extra=documented_limits(field)),
         )
         for key, field in base.fields.items()
     }

@@ -5,19 +5,8 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from rexian.accounts.roles import Role
-from rexian.orders.queues import QUEUES, notifications_for
+from rexian.orders.queues import notifications_for, own_queues
 from rexian.orders.views.base import INTAKE_ROLES, OVERVIEW_ROLES
-
-# Queue shortcuts in the side bar: a role's own work, one click away.
-ROLE_QUEUES = {
-    Role.AGENT: ["mine"],
-    Role.DISPATCHER: ["registered", "returned", "extension"],
-    Role.DEPARTMENT: ["dispatched", "handling", "due_soon", "overdue"],
-    Role.REVIEWER: ["replied"],
-    Role.CALLBACK: ["callback"],
-    Role.SUPERVISOR: ["overdue", "due_soon"],
-}
 
 
 def _item(request, label, url, count=None, tone=""):
@@ -34,9 +23,10 @@ def navigation(request):
     if user.has_role(*INTAKE_ROLES):
         work.append(_item(request, _("受理登记"), reverse("orders:intake")))
     work.append(_item(request, _("工单查询"), reverse("orders:list")))
+    # The role's own queues, one click away.
     queue_items = [
-        _item(request, QUEUES[key].label, f"{reverse('orders:list')}?{urlencode({'queue': key})}", tone=QUEUES[key].tone)
-        for key in ROLE_QUEUES.get(user.role, [])
+        _item(request, queue.label, f"{reverse('orders:list')}?{urlencode({'queue': queue.key})}", tone=queue.tone)
+        for queue in own_queues(user)
     ]
     more = []
     if user.has_role(*OVERVIEW_ROLES):

@@ -28,6 +28,8 @@ MISSING = "—"
 
 def exact(value: Number) -> Fraction:
     """The exact value of a number, as a Fraction."""
+    if isinstance(value, int):
+        return Fraction(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"not a finite number: {value!r}")

@@ -36,7 +36,8 @@ def text_width(text: str, font_size: float = FONT_SIZE) -> float:
 
 def as_file(svg: str) -> str:
     """A chart as a standalone SVG document (adds the namespace an .svg file needs)."""
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    with_namespace = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + with_namespace
 
 
 def default_format(value: Value) -> str:
@@ -83,7 +84,7 @@ def bar_chart(
     parts = _y_axis(left, head, plot_w, plot_h, top, unit)
     for index, (label, number, value) in enumerate(zip(labels, numbers, values)):
         x = left + slot * index
-        color = _color(colors, index)
+        color = _color(colors or PALETTE[:1], index)
         if number is not None:
             bar_h = plot_h * min(max(number, 0) / top, 1)
             y = head + plot_h - bar_h
@@ -131,7 +132,7 @@ def horizontal_bar_chart(
         if number is not None:
             parts.append(
                 f'<rect x="{left:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_height}" '
-                f'fill="{_color(colors, index)}"><title>{escape(label)}：{escape(value_format(value))}'
+                f'fill="{_color(colors or PALETTE[:1], index)}"><title>{escape(label)}：{escape(value_format(value))}'
                 f"{escape(unit)}</title></rect>"
             )
         shown = value_format(value) + (unit if number is not None else "")
@@ -192,6 +193,7 @@ def _floats(values: Sequence[Value]) -> list[float | None]:
 
 
 def _color(colors: Sequence[str] | None, index: int) -> str:
+    """colors[index], cycling; without colors, bars share one color and lines take the palette."""
     palette = colors or PALETTE
     return palette[index % len(palette)]
 

@@ -83,6 +83,8 @@ class Queue:
 
     def condition(self, user, now) -> Q:
         if user.role == Role.DEPARTMENT:
+            if not user.department_id:  # a misconfigured account sees nothing, as in visible_to()
+                return Q(pk__in=[])
             return (self.unit or self.centre)(user, now)
         return self.centre(user, now)
 
@@ -153,6 +155,12 @@ BOARDS = {
 }
 
 
+def own_queues(user) -> list[Queue]:
+    """The queues that are the role's own work, in board order (side bar shortcuts, worklist)."""
+    keys, primary = BOARDS.get(user.role, (_CENTRE_BOARD, set()))
+    return [QUEUES[key] for key in keys if key in primary]
+
+
 @dataclass(frozen=True)
 class BoardItem:
     queue: Queue
@@ -175,8 +183,7 @@ def board(user, now=None) -> list[BoardItem]:
 def worklist(user, limit: int = 10, now=None):
     """The most pressing orders in the role's own queues: earliest deadline first."""
     now = now or timezone.now()
-    _keys, primary = BOARDS.get(user.role, (_CENTRE_BOARD, set()))
-    condition = reduce(operator.or_, (QUEUES[key].condition(user, now) for key in sorted(primary)), Q(pk__in=[]))
+    condition = reduce(operator.or_, (queue.condition(user, now) for queue in own_queues(user)), Q(pk__in=[]))
     return with_list_relations(
         WorkOrder.objects.visible_to(user).filter(condition).order_by(F("due_at").asc(nulls_last=True), "created_at")
     )[:limit]
@@ -200,10 +207,13 @@ def tree_labels(model) -> dict[int, str]:
     }
 
 
-def label_tree_choices(form) -> None:
-    """Show units and categories with their full path, without a query per option."""
+def prepare_choices(form) -> None:
+    """Units and categories with their full path (without a query per option), and a
+    Chinese prompt instead of Django's "---------" in the selects."""
     labels = {}
     for field in form.fields.values():
+        if getattr(field, "empty_label", None) == "---------":
+            field.empty_label = _("请选择")
         model = getattr(getattr(field, "queryset", None), "model", None)
         if model in (Department, Category):
             if model not in labels:
@@ -240,9 +250,9 @@ class OrderFilterForm(forms.Form):
         self.user = user
         keys, _primary = BOARDS.get(user.role, (_CENTRE_BOARD, set()))
         self.fields["queue"].choices = _choices((key, QUEUES[key].label) for key in keys)
-        if user.role == Role.DEPARTMENT:
+        if user.role == Role.DEPARTMENT and user.department_id:
             self.fields["unit"].queryset = user.department.subtree().filter(active=True)
-        label_tree_choices(self)
+        prepare_choices(self)
 
     def values(self) -> dict:
         """The valid, non-empty filters."""
@@ -277,7 +287,8 @@ class Page:
         return self.number > 1
 
 
-def page_of(queryset, number, size: int = PAGE_SIZE) -> Page:
+def page_of(queryset, number, size: int | None = None) -> Page:
+    size = size or PAGE_SIZE
     try:
         number = max(1, int(number))
     except (TypeError, ValueError):

@@ -118,6 +118,9 @@ def evaluate(
     probes_file: str = "",
     previous_file: str | None = None,
 ) -> Evaluation:
+    """Evaluate a campaign; `previous` (the same hotlines earlier) feeds 最佳进步榜."""
+    if not probes:
+        raise ValueError("a campaign needs at least one probe")
     metrics = hotline_metrics(probes, config)
     scores = {line.hotline_id: score(line, config) for line in metrics}
     overall = lists.competition_ranks({key: value.overall for key, value in scores.items()})

@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from rexian.evaluation.monitoring.config import Config
-from rexian.evaluation.monitoring.probes import ANSWERED, Probe
+from rexian.evaluation.monitoring.probes import Probe
 from rexian.evaluation.rates import ratio
 
 HOT, WARM, COLD, DEAD = "hot", "warm", "cold", "dead"
@@ -115,7 +115,7 @@ class _Accumulator:
         self.times.add(probe.called_at)
         self.outcomes[probe.outcome] += 1
         self.round_calls[probe.round - 1] += 1
-        if probe.outcome == ANSWERED:
+        if probe.answered:
             self.round_answered[probe.round - 1] += 1
             self.seconds_total += probe.seconds_to_human
             for key, done in probe.items.items():

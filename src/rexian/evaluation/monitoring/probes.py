@@ -62,14 +62,21 @@ class Probe:
 def load_probes(path: str | Path, config: Config) -> list[Probe]:
     path = Path(path)
     header, rows = _read_table(path)
-    return _Loader(path, config, header).probes(rows)
+    loader = _Loader(path, config, header)
+    if not rows:
+        raise InputError(path, "只有表头，没有测试电话记录", hint="每次测试电话一行，从第 2 行开始")
+    return loader.probes(rows)
 
 
 def write_probes(path: str | Path, probes: Iterable[Probe], item_keys: Sequence[str]) -> None:
-    """Write probes in the format load_probes reads (CSV with a BOM for Excel, or XLSX)."""
+    """Write probes in the format load_probes reads: CSV (with a BOM, for Excel) or XLSX.
+
+    XLSX cells keep their types (numbers, date-times), which Excel shows
+    properly and openpyxl reads back several times faster than text cells.
+    """
     path = Path(path)
     header = [*BASE_COLUMNS, *item_keys]
-    rows = (_row(probe, item_keys) for probe in probes)
+    rows = (_cells(probe, item_keys) for probe in probes)
     if path.suffix.lower() == ".xlsx":
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet("probes")
@@ -81,14 +88,29 @@ def write_probes(path: str | Path, probes: Iterable[Probe], item_keys: Sequence[
         with path.open("w", encoding="utf-8-sig", newline="") as file:
             writer = csv.writer(file)
             writer.writerow(header)
-            writer.writerows(rows)
+            writer.writerows([_csv_text(cell) for cell in row] for row in rows)
 
 
-def _row(probe: Probe, item_keys: Sequence[str]) -> list[str]:
-    seconds = "" if probe.seconds_to_human is None else str(probe.seconds_to_human)
-    items = ["" if key not in probe.items else str(int(probe.items[key])) for key in item_keys]
-    called_at = probe.called_at.isoformat(sep=" ")
-    return [probe.hotline_id, probe.province, probe.city, str(probe.round), called_at, probe.outcome, seconds, *items]
+def _cells(probe: Probe, item_keys: Sequence[str]) -> list:
+    items = [int(probe.items[key]) if key in probe.items else None for key in item_keys]
+    return [
+        probe.hotline_id,
+        probe.province,
+        probe.city,
+        probe.round,
+        probe.called_at,
+        probe.outcome,
+        probe.seconds_to_human,
+        *items,
+    ]
+
+
+def _csv_text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime):
+        return cell.isoformat(sep=" ")
+    return str(cell)
 
 
 def _read_table(path: Path) -> tuple[list, list[tuple[int, Sequence]]]:
@@ -106,8 +128,6 @@ def _read_table(path: Path) -> tuple[list, list[tuple[int, Sequence]]]:
     numbered = [
         (number, cells) for number, cells in enumerate(rows[1:], start=2) if any(_text(cell) for cell in cells)
     ]
-    if not numbered:
-        raise InputError(path, "只有表头，没有测试电话记录", hint="每次测试电话一行，从第 2 行开始")
     return list(rows[0]), numbered
 
 
@@ -142,6 +162,8 @@ def _xlsx_rows(path: Path) -> list[Sequence]:
 
 def _text(cell) -> str:
     """A cell as trimmed text; whole floats (Excel's numbers) without '.0'."""
+    if type(cell) is str:
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -189,36 +211,38 @@ class _Loader:
     def probes(self, rows: list[tuple[int, Sequence]]) -> list[Probe]:
         return [self.probe(number, cells) for number, cells in rows]
 
-    def cell(self, cells: Sequence, column: str):
-        index = self.columns[column]
-        return cells[index] if index < len(cells) else None
-
     def probe(self, number: int, cells: Sequence) -> Probe:
-        text = {column: _text(self.cell(cells, column)) for column in ("hotline_id", "province", "city", "outcome")}
-        for column in ("hotline_id", "province", "city"):
-            if not text[column]:
-                raise self.error("不能为空", number, column)
-        outcome = text["outcome"].lower()
+        width = len(cells)
+        row = {column: cells[index] if index < width else None for column, index in self.columns.items()}
+        hotline_id, province, city = (self.required(number, row, key) for key in ("hotline_id", "province", "city"))
+        outcome = _text(row["outcome"]).lower()
         if outcome not in OUTCOME_LABELS:
             choices = "；".join(f"{key}（{label}）" for key, label in OUTCOME_LABELS.items())
-            raise self.error(f"未知的结果“{text['outcome']}”", number, "outcome", hint=f"应为以下之一：{choices}")
-        self.check_place(number, text["hotline_id"], text["province"], text["city"])
-        seconds = self.seconds(number, self.cell(cells, "seconds_to_human"), outcome == ANSWERED)
+            raise self.error(f"未知的结果“{_text(row['outcome'])}”", number, "outcome", hint=f"应为以下之一：{choices}")
+        self.check_place(number, hotline_id, province, city)
+        answered = outcome == ANSWERED
+        seconds = self.seconds(number, row["seconds_to_human"], answered)
         items = {}
         for key in self.items:
-            done = self.item(number, key, self.cell(cells, key))
-            if done is not None and outcome == ANSWERED:
+            done = self.item(number, key, row[key])
+            if done is not None and answered:
                 items[key] = done
         return Probe(
-            hotline_id=text["hotline_id"],
-            province=text["province"],
-            city=text["city"],
-            round=self.round(number, self.cell(cells, "round")),
-            called_at=self.called_at(number, self.cell(cells, "called_at")),
+            hotline_id=hotline_id,
+            province=province,
+            city=city,
+            round=self.round(number, row["round"]),
+            called_at=self.called_at(number, row["called_at"]),
             outcome=outcome,
-            seconds_to_human=seconds if outcome == ANSWERED else None,
+            seconds_to_human=seconds if answered else None,
             items=items,
         )
+
+    def required(self, number: int, row: dict, column: str) -> str:
+        value = _text(row[column])
+        if not value:
+            raise self.error("不能为空", number, column)
+        return value
 
     def check_place(self, number: int, hotline_id: str, province: str, city: str) -> None:
         first = self.places.setdefault(hotline_id, (province, city, number))
@@ -280,6 +304,8 @@ class _Loader:
         return value
 
     def item(self, number: int, key: str, cell) -> bool | None:
+        if cell is None or cell == "":
+            return None
         raw = str(int(cell)) if isinstance(cell, bool) else _text(cell)
         if raw == "":
             return None

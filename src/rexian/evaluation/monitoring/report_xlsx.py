@@ -26,7 +26,7 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
     for table in tables:
         _sheet(workbook, table)
     notes = workbook.create_sheet(NOTES_SHEET)
-    notes.append(("表", "说明"))
+    notes.append(("项目", "说明"))
     for title, text in method_notes(evaluation) + [(table.title, table.note) for table in tables if table.note]:
         notes.append((title, text))
     notes.column_dimensions["A"].width = 24

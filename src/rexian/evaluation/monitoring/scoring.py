@@ -44,12 +44,9 @@ def weighted_mean(pairs: Iterable[tuple[Fraction, Fraction | None]]) -> Fraction
 
 def group_scores(items: dict[str, Tally], config: Config) -> dict[str, Fraction | None]:
     """Each service dimension's score (achievement × 100), None where nothing applied."""
+    points = {key: None if tally.rate is None else tally.rate * HUNDRED for key, tally in items.items()}
     return {
-        group.key: weighted_mean(
-            (item.weight, None if items[item.key].rate is None else items[item.key].rate * HUNDRED)
-            for item in group.items
-        )
-        for group in config.groups
+        group.key: weighted_mean((item.weight, points[item.key]) for item in group.items) for group in config.groups
     }
 
 

@@ -83,7 +83,12 @@ ITEM_BEHAVIOUR = {
     "resolved": (0.9, 0.70),
 }
 # Share of hotlines per kind, and the range of their chance to reach a human.
-KINDS = (("dead", 0.24, (0.0, 0.0)), ("cold", 0.16, (0.03, 0.29)), ("warm", 0.42, (0.32, 0.94)), ("hot", 0.18, (0.95, 1.0)))
+KINDS = (
+    ("dead", 0.24, (0.0, 0.0)),
+    ("cold", 0.16, (0.03, 0.29)),
+    ("warm", 0.42, (0.32, 0.94)),
+    ("hot", 0.18, (0.95, 1.0)),
+)
 FAILURES = ("busy", "no_answer", "invalid_number", "unavailable", "ivr_only", "rejected")
 DEAD_FAILURES = ("invalid_number", "unavailable", "no_answer", "ivr_only")
 
@@ -189,7 +194,9 @@ def generate_campaign(
     earlier = [_drift(profile_rng, profile) for profile in profiles]
     current_rng, previous_rng = random.Random(f"{seed}:current"), random.Random(f"{seed}:previous")
     last_year = timedelta(days=364)  # the same weekdays a year earlier
-    current = [probe for profile in profiles for probe in _calls(current_rng, profile, rounds, calls_per_round, start, end)]
+    current = [
+        probe for profile in profiles for probe in _calls(current_rng, profile, rounds, calls_per_round, start, end)
+    ]
     previous = [
         probe
         for profile in earlier

@@ -104,7 +104,7 @@ PLACE_COLUMNS = (Column("热线编号"), Column("省份"), Column("城市"))
 def _summary(evaluation: Evaluation) -> Table:
     config = evaluation.config
     classes = evaluation.line_classes
-    hot, warm = percent(config.hot_min_rate), percent(config.warm_min_rate)
+    hot, warm = _threshold(config.hot_min_rate), _threshold(config.warm_min_rate)
     rows = [
         ("监测热线", len(evaluation.hotlines), "条"),
         ("测试电话", evaluation.calls, "次"),
@@ -131,6 +131,11 @@ def _summary(evaluation: Evaluation) -> Table:
     return Table("summary", "监测概况", (Column("指标"), Column("数值", NUMBER), Column("单位")), rows)
 
 
+def _threshold(rate: Fraction) -> str:
+    """A configured rate as a short percent: 0.95 → "95", 0.305 → "30.5"."""
+    return format(cut(rate * 100, 4).normalize(), "f")
+
+
 def _hotlines(key: str, title: str, results: Iterable[HotlineResult]) -> Table:
     columns = (
         Column("排名", NUMBER),
@@ -144,7 +149,7 @@ def _hotlines(key: str, title: str, results: Iterable[HotlineResult]) -> Table:
         Column("拨打次数", NUMBER),
         Column("接通次数", NUMBER),
         Column("上期排名", NUMBER),
-        Column("名次变化", NUMBER),
+        Column("名次上升", NUMBER),
         Column("说明"),
     )
     rows = [
@@ -207,7 +212,9 @@ def _full_connection(evaluation: Evaluation, results: Sequence[HotlineResult]) -
 
 def _most_improved(results: Sequence[HotlineResult], note: str) -> Table:
     columns = (*PLACE_COLUMNS, Column("本期排名", NUMBER), Column("上期排名", NUMBER), Column("上升名次", NUMBER))
-    rows = [(*_place(result), result.rank_overall, result.previous_rank_overall, result.rank_rise) for result in results]
+    rows = [
+        (*_place(result), result.rank_overall, result.previous_rank_overall, result.rank_rise) for result in results
+    ]
     return Table("most_improved", "最佳进步榜", columns, rows, note)
 
 

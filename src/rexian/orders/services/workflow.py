@@ -10,6 +10,7 @@ from typing import Callable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +95,11 @@ def _my_assignment(order: WorkOrder, user, statuses, role=None) -> Assignment | 
     queryset = queryset.filter(status__in=statuses)
     if role:
         queryset = queryset.filter(role=role)
-    return queryset.order_by("-dispatched_at", "-id").first()
+    # The user's own unit before a sub-unit, a lead before an assisting unit: when
+    # 住建局 leads and its 物业科 assists, 住建局's accept is the lead's accept.
+    own_unit_first = Case(When(unit_id=user.department_id, then=0), default=1)
+    lead_first = Case(When(role=AssignmentRole.LEAD, then=0), default=1)
+    return queryset.order_by(own_unit_first, lead_first, "-dispatched_at", "-id").first()
 
 
 def _needs_lead(statuses):
@@ -275,7 +280,9 @@ def _merge(ctx):
         raise InvalidInput(_("主工单 %(n)s 不存在。") % {"n": number}, {"master": [_("工单不存在")]})
     if master.pk == ctx.order.pk:
         raise InvalidInput(_("不能并入自己。"), {"master": [_("不能并入自己")]})
-    if master.state not in OPEN_STATES or master.state == State.MERGED:
+    # A master waiting for its callback already has its approved answer: a duplicate
+    # merged now would never follow it (see _follow_master) and stay merged for ever.
+    if master.state not in OPEN_STATES or master.state in (State.MERGED,):
         raise InvalidInput(
             _("主工单 %(n)s 状态为“%(s)s”，不能接受并单。") % {"n": number, "s": master.get_state_display()},
             {"master": [_("主工单已结束或已被并单")]},

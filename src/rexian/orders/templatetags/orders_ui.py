@@ -34,15 +34,7 @@ def action_label(name: str) -> str:
     return spec.label if spec else name
 
 
-# Actions that end or undo something: a red button that asks for confirmation.
-_DANGER_ACTIONS = frozenset({"void", "transfer", "return", "reject", "reject_extension", "merge"})
-
 _NOTIFICATION_KINDS = {"dispatched": _("新派单"), "extension": _("延期"), "redo": _("重办"), "due_soon": _("临期")}
-
-
-@register.filter
-def is_danger(action_name: str) -> bool:
-    return action_name in _DANGER_ACTIONS
 
 
 @register.filter

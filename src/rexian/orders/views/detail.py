@@ -1,5 +1,8 @@
 """One order: its record, its history, and the actions the workflow offers this user."""
 
+from dataclasses import dataclass
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -13,22 +16,34 @@ from rexian.orders.services.errors import InvalidInput, UnknownAction, WorkflowE
 from rexian.orders.views.base import show_errors, visible_order
 
 DETAIL_RELATIONS = ("citizen", "category", "current_unit", "created_by", "master")
+# Actions that end or undo something: listed last, in red, and confirmed before sending.
+DANGER_ACTIONS = frozenset({"void", "transfer", "return", "reject", "reject_extension", "merge"})
+
+
+@dataclass(frozen=True)
+class Panel:
+    action: workflow.Action
+    form: forms.Form
+    danger: bool
 
 
 def _action_form(spec, data=None):
     """The action's form with ids unique on a page that shows several actions."""
     form = spec.form(data=data, auto_id=f"id_{spec.name}_%s")
-    queues.label_tree_choices(form)
+    queues.prepare_choices(form)
     return form
 
 
 def _render(request, order, failed=None):
     """The detail page; `failed` is (action name, bound form) of an action refused as invalid input."""
     failed_name, failed_form = failed or ("", None)
-    panels = [
-        (spec, failed_form if spec.name == failed_name else _action_form(spec))
-        for spec in workflow.available_actions(order, request.user)
-    ]
+    panels = sorted(
+        (
+            Panel(spec, failed_form if spec.name == failed_name else _action_form(spec), spec.name in DANGER_ACTIONS)
+            for spec in workflow.available_actions(order, request.user)
+        ),
+        key=lambda panel: panel.danger,
+    )
     context = {
         "order": order,
         "citizen": privacy.audited_citizen_view(order, request.user, request),

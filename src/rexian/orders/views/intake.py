@@ -26,7 +26,7 @@ def _keyboard_ready(form: IntakeForm) -> IntakeForm:
     form.fields["phone"].widget.attrs.update(autofocus=True, autocomplete="off", inputmode="tel")
     for name, key in ACCESS_KEYS.items():
         form.fields[name].widget.attrs["accesskey"] = key
-    queues.label_tree_choices(form)
+    queues.prepare_choices(form)
     return form
 
 

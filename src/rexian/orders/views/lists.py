@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from rexian.orders import queues
 from rexian.orders.models import WorkOrder
-from rexian.orders.views.base import OVERVIEW_ROLES
+from rexian.orders.views.base import INTAKE_ROLES, OVERVIEW_ROLES
 
 
 @login_required
@@ -19,6 +19,7 @@ def home(request):
             "board": queues.board(user),
             "worklist": queues.worklist(user),
             "notifications": queues.notifications_for(user).filter(read_at__isnull=True)[:8],
+            "can_intake": user.has_role(*INTAKE_ROLES),
             "can_overview": user.has_role(*OVERVIEW_ROLES),
         },
     )

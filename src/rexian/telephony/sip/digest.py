@@ -19,7 +19,10 @@ _PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*)\s*,?
 _HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
 _PREFERENCE = ["SHA-256", "SHA-256-SESS", "MD5", "MD5-SESS"]
 # Which challenge header a status code carries and which header answers it.
-CHALLENGE_HEADERS = {401: ("WWW-Authenticate", "Authorization"), 407: ("Proxy-Authenticate", "Proxy-Authorization")}
+CHALLENGE_HEADERS = {
+    401: ("WWW-Authenticate", "Authorization"),
+    407: ("Proxy-Authenticate", "Proxy-Authorization"),
+}
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ def authorization(
     ha1 = digest(f"{username}:{challenge.realm}:{password}")
     if challenge.algorithm.endswith("-SESS"):
         ha1 = digest(f"{ha1}:{challenge.nonce}:{cnonce}")
-    ha2 = digest(f"{method}:{uri}:{_HASHES[base](body).hexdigest()}" if qop == "auth-int" else f"{method}:{uri}")
+    body_hash = f":{_HASHES[base](body).hexdigest()}" if qop == "auth-int" else ""
+    ha2 = digest(f"{method}:{uri}{body_hash}")
     if qop:
         response = digest(f"{ha1}:{challenge.nonce}:{nc}:{cnonce}:{qop}:{ha2}")
     else:

@@ -64,10 +64,14 @@ class ClientTransaction:
             self._retransmitter = asyncio.create_task(self._retransmit())
 
     async def _retransmit(self) -> None:
-        """Timer A (INVITE: T1, 2T1, 4T1...) or Timer E (non-INVITE: capped at T2), until Timer B/F."""
-        interval = self._t1
-        while time.monotonic() + interval < self._started + 64 * self._t1:
-            await asyncio.sleep(interval)
+        """Timer A (INVITE: T1, 2T1, 4T1...) or Timer E (non-INVITE: capped at T2), until Timer B/F.
+
+        Sends are scheduled from the start time, so a busy event loop delays
+        one retransmission without shifting all later ones.
+        """
+        due, interval = self._started, self._t1
+        while (due := due + interval) < self._started + 64 * self._t1:
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
             if self.final is not None or (self.is_invite and self.provisional is not None):
                 return
             self._send(self.request)

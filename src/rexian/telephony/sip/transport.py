@@ -85,7 +85,13 @@ class _Stream(asyncio.Protocol):
 
 
 async def open_transport(
-    name: str, host: str, port: int, local_ip: str | None, on_message: OnMessage, on_error: OnError, timeout: float
+    name: str,
+    host: str,
+    port: int,
+    local_ip: str | None,
+    on_message: OnMessage,
+    on_error: OnError,
+    timeout: float,
 ) -> SipTransport:
     """Resolve host (A/AAAA only), connect, and return the transport.
 
@@ -98,15 +104,20 @@ async def open_transport(
     if local_ip is not None:
         family = socket.AF_INET6 if ":" in local_ip else socket.AF_INET
     async with asyncio.timeout(timeout):
-        infos = await loop.getaddrinfo(host, port, family=family, type=kind)
+        try:
+            infos = await loop.getaddrinfo(host, port, family=family, type=kind)
+        except UnicodeError as exc:  # the IDNA codec rejects the name before any lookup
+            raise socket.gaierror(f"invalid host name {host!r}") from exc
         family, _, _, _, address = infos[0]
         local = (local_ip, 0) if local_ip is not None else None
         if name == "udp":
             transport, _ = await loop.create_datagram_endpoint(
-                lambda: _Datagrams(on_message, on_error), remote_addr=address[:2], local_addr=local, family=family
+                lambda: _Datagrams(on_message, on_error),
+                remote_addr=address[:2], local_addr=local, family=family,
             )
             return SipTransport("UDP", transport)
         transport, _ = await loop.create_connection(
-            lambda: _Stream(on_message, on_error), host=address[0], port=address[1], local_addr=local, family=family
+            lambda: _Stream(on_message, on_error),
+            host=address[0], port=address[1], local_addr=local, family=family,
         )
         return SipTransport("TCP", transport)

@@ -25,7 +25,7 @@ from pathlib import Path
 from .config import ProbeConfig
 from .dialog import Dialog
 from .digest import CHALLENGE_HEADERS, Challenge, authorization, choose_challenge
-from .message import SipMessage, SipParseError, build_response
+from .message import NameAddr, SipMessage, SipParseError, build_response
 from .outcome import CallResult, LadderEntry, Outcome, outcome_for_status, q850_cause
 from .rtp import RtpSession
 from .sdp import MediaAnswer, build_offer, parse_answer
@@ -60,6 +60,9 @@ async def probe_call(config: ProbeConfig) -> CallResult:
     call = _ProbeCall(config)
     try:
         await call.place()
+    except asyncio.CancelledError:
+        call.abandon()
+        raise
     finally:
         await call.close()
     return call.result
@@ -74,6 +77,7 @@ class _ProbeCall:
         self.transport: SipTransport | None = None
         self.rtp: RtpSession | None = None
         self.invite: SipMessage | None = None
+        self._invite_tx: ClientTransaction | None = None
         self.dialog: Dialog | None = None
         self._events: asyncio.Queue[_Event] = asyncio.Queue()
         self._transactions: dict[tuple[str, str], ClientTransaction] = {}
@@ -98,8 +102,9 @@ class _ProbeCall:
         except (OSError, TimeoutError) as exc:
             self._give_up(Outcome.UNREACHABLE, _describe(exc))
             return
-        self.rtp = await RtpSession.open(self.transport.local_address[0], capture=self.config.capture is not None)
-        self._offer = build_offer(self.transport.local_address[0], self.rtp.port, secrets.randbelow(2**31))
+        local_ip = self.transport.local_address[0]
+        self.rtp = await RtpSession.open(local_ip, capture=self.config.capture is not None)
+        self._offer = build_offer(local_ip, self.rtp.port, secrets.randbelow(2**31))
         final = await self._request_with_credentials(self._new_invite, self._await_invite_final)
         if final is None:
             return  # _await_invite_final has recorded why
@@ -136,8 +141,8 @@ class _ProbeCall:
         ring timeout that passes in silence waits for the first 1xx (then
         cancels) or for Timer B.
         """
-        self.invite = tx.request
-        ring_deadline = (self._t0 or time.monotonic()) + self.config.ring_timeout
+        self.invite, self._invite_tx = tx.request, tx
+        ring_deadline = self._t0 + self.config.ring_timeout  # _t0: when the first INVITE went out
         ring_passed = False
         cancel_deadline = math.inf
         while True:
@@ -182,8 +187,8 @@ class _ProbeCall:
                 break
         self.result.seconds_connected = round(time.monotonic() - connected, 3)
         if self.result.ended_by is None:
-            await self._request_with_credentials(self._new_bye, self._await_final)
             self.result.ended_by = "us"
+            await self._request_with_credentials(self._new_bye, self._await_final)
 
     async def _await_final(self, tx: ClientTransaction) -> SipMessage | None:
         """A non-INVITE request's final response, or None at Timer F."""
@@ -199,9 +204,10 @@ class _ProbeCall:
             return False  # a late ICMP error: the call is up, nothing to do
         if event.message.is_request:
             return self._answer_request(event.message)
-        status, (_, method) = event.message.status or 0, event.message.cseq
-        if method == "INVITE" and 200 <= status < 300 and self._ack is not None:
-            self._send(self._ack)  # the 2xx was retransmitted: our ACK was lost
+        response = event.message
+        same_dialog = NameAddr.parse(response.get("To") or "").tag == self.dialog.remote_tag
+        if response.cseq[1] == "INVITE" and 200 <= (response.status or 0) < 300 and same_dialog:
+            self._send(self._ack)  # our ACK was lost and the 2xx retransmitted (other forks' 2xx are ignored)
         return False
 
     def _answer_request(self, request: SipMessage) -> bool:
@@ -248,7 +254,8 @@ class _ProbeCall:
         """Top Via with a fresh branch (RFC 3261 magic cookie z9hG4bK) and our User-Agent."""
         host, port = self.transport.local_address
         branch = "z9hG4bK" + secrets.token_hex(10)
-        request.headers.insert(0, ("Via", f"SIP/2.0/{self.transport.name} {_hostport(host, port)};branch={branch};rport"))
+        via = f"SIP/2.0/{self.transport.name} {_hostport(host, port)};branch={branch};rport"
+        request.headers.insert(0, ("Via", via))
         request.add("User-Agent", USER_AGENT)
         return request
 
@@ -343,6 +350,20 @@ class _ProbeCall:
     def _give_up(self, outcome: Outcome, error: str) -> None:
         """Record an outcome reached without a final response (returns None for the caller to pass on)."""
         self.result.outcome, self.result.error = outcome, error
+
+    def abandon(self) -> None:
+        """Cut short (Ctrl-C, a cancelled task): never leave the far end ringing or connected.
+
+        One CANCEL or BYE, sent without waiting for its answer.
+        """
+        tx = self._invite_tx
+        if self.dialog is not None and self.result.ended_by is None:
+            self.result.ended_by = "us"
+            bye = self._new_bye()
+            self._add_credentials(bye)
+            self._send(bye)
+        elif tx is not None and tx.final is None and tx.provisional is not None and self._cancel is None:
+            self._cancel = self._start_transaction(build_cancel(tx.request))
 
     async def close(self) -> None:
         for tx in self._transactions.values():

@@ -1,0 +1,24 @@
+from django.contrib import admin, messages
+
+from rexian.core.admin import AuditedAdmin
+from rexian.knowledge.index import rebuild
+from rexian.knowledge.models import DomainTerm, Synonym
+
+
+class DictionaryAdmin(AuditedAdmin):
+    actions = ["rebuild_index"]
+
+    @admin.action(description="重建知识检索索引（修改词典后执行）")
+    def rebuild_index(self, request, queryset):
+        messages.success(request, f"已重建索引：{rebuild()} 条现行知识。")
+
+
+@admin.register(DomainTerm)
+class DomainTermAdmin(DictionaryAdmin):
+    search_fields = ("word",)
+
+
+@admin.register(Synonym)
+class SynonymAdmin(DictionaryAdmin):
+    list_display = ("variant", "canonical")
+    search_fields = ("variant", "canonical")

@@ -1,0 +1,190 @@
+"""The article lifecycle (草稿 → 待审核 → 已发布 → 已失效/已撤回), versions and use.
+
+Every step is locked, versioned where the content changes, logged as an
+ArticleEvent, and keeps the search index in step, all in one transaction.
+"""
+
+import difflib
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rexian.accounts.roles import Role
+from rexian.knowledge.choices import ArticleStatus, UsageKind
+from rexian.knowledge.forms import ArticleForm
+from rexian.knowledge.index import reindex
+from rexian.knowledge.models import Article, ArticleEvent, ArticleUsage, ArticleVersion
+from rexian.orders.services.errors import InvalidInput, InvalidTransition, NotAllowed
+
+EDITORS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT, Role.REVIEWER)
+PUBLISHERS = (Role.SUPERVISOR, Role.REVIEWER)
+
+# action: (from states, to state, roles)
+TRANSITIONS = {
+    "submit": ({ArticleStatus.DRAFT}, ArticleStatus.REVIEW, EDITORS),
+    "publish": ({ArticleStatus.REVIEW}, ArticleStatus.PUBLISHED, PUBLISHERS),
+    "reject": ({ArticleStatus.REVIEW}, ArticleStatus.DRAFT, PUBLISHERS),
+    "withdraw": ({ArticleStatus.PUBLISHED}, ArticleStatus.WITHDRAWN, PUBLISHERS),
+    "revise": ({ArticleStatus.PUBLISHED, ArticleStatus.WITHDRAWN, ArticleStatus.EXPIRED}, ArticleStatus.DRAFT, EDITORS),
+}
+ACTION_LABELS = {"submit": _("提交审核"), "publish": _("审核发布"), "reject": _("退回修改"), "withdraw": _("撤回"), "revise": _("修订")}
+VERSIONED_FIELDS = ["kind", "source", "issuing_body", "document_number", "effective_from", "expires_on", "visibility", "tags"]
+
+
+def may_edit(article: Article | None, user) -> bool:
+    if not user.has_role(*EDITORS):
+        return False
+    if user.role == Role.DEPARTMENT:
+        # Units keep their own duties and guides; the centre keeps the rest.
+        return article is None or article.department_id == user.department_id
+    return True
+
+
+def _validated(user, data: dict, instance=None) -> ArticleForm:
+    form = ArticleForm(data=data, instance=instance)
+    if not form.is_valid():
+        errors = {key: [str(m) for m in messages] for key, messages in form.errors.items()}
+        raise InvalidInput(_("知识内容有误，请按提示修改。"), errors)
+    if user.role == Role.DEPARTMENT and form.cleaned_data.get("department") != user.department:
+        raise NotAllowed(_("承办单位只能维护本单位的知识。"))
+    return form
+
+
+def _snapshot(article: Article, user, note: str) -> ArticleVersion:
+    fields = {name: str(getattr(article, name) or "") for name in VERSIONED_FIELDS}
+    fields["categories"] = sorted(article.categories.values_list("code", flat=True))
+    fields["department"] = article.department.code if article.department_id else ""
+    return ArticleVersion.objects.create(
+        article=article, number=article.version, title=article.title, body=article.body, fields=fields, author=user, note=note
+    )
+
+
+def _event(article, action, from_status, user, note=""):
+    ArticleEvent.objects.create(
+        article=article, action=action, from_status=from_status, to_status=article.status, actor=user, note=note[:300]
+    )
+
+
+def create(user, data: dict, note: str = "") -> Article:
+    if not may_edit(None, user):
+        raise NotAllowed(_("您的角色不能编写知识。"))
+    form = _validated(user, data)
+    with transaction.atomic():
+        article = form.save(commit=False)
+        article.created_by = user
+        article.save()
+        form.save_m2m()
+        _snapshot(article, user, note or _("新建"))
+        _event(article, "create", "", user)
+    return article
+
+
+def update(article: Article, user, data: dict, note: str = "") -> Article:
+    """Edit a draft or an article in review: a new version, kept for comparison."""
+    if not may_edit(article, user):
+        raise NotAllowed(_("您不能修改这条知识。"))
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        if locked.status not in (ArticleStatus.DRAFT, ArticleStatus.REVIEW):
+            raise InvalidTransition(
+                _("“%(s)s”的知识不能直接修改，请先“修订”。") % {"s": locked.get_status_display()},
+                state=locked.status, allowed=["revise"],
+            )
+        form = _validated(user, data, instance=locked)
+        article = form.save(commit=False)
+        article.version = F("version") + 1
+        article.updated_at = timezone.now()
+        article.save()
+        form.save_m2m()
+        article.refresh_from_db()
+        _snapshot(article, user, note)
+        _event(article, "edit", article.status, user, note)
+    return article
+
+
+def transition(article: Article, action: str, user, note: str = "") -> Article:
+    if action not in TRANSITIONS:
+        raise InvalidInput(_("没有名为“%(a)s”的知识操作。") % {"a": action})
+    sources, target, roles = TRANSITIONS[action]
+    allowed_editor = action not in ("submit", "revise") or may_edit(article, user)
+    if not (user.has_role(*roles) and allowed_editor):
+        raise NotAllowed(_("您不能对这条知识执行“%(a)s”。") % {"a": ACTION_LABELS[action]})
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        if locked.status not in sources:
+            raise InvalidTransition(
+                _("知识状态为“%(s)s”，不能执行“%(a)s”。") % {"s": locked.get_status_display(), "a": ACTION_LABELS[action]},
+                state=locked.status, allowed=allowed_actions(locked, user),
+            )
+        if action == "reject" and not note:
+            raise InvalidInput(_("退回修改时请写明意见。"), {"note": [_("必填")]})
+        before = locked.status
+        locked.status, locked.updated_at = target, timezone.now()
+        if target == ArticleStatus.PUBLISHED:
+            locked.published_at = locked.updated_at
+        locked.save(update_fields=["status", "updated_at", "published_at"])
+        _event(locked, action, before, user, note)
+        reindex(locked)
+    return locked
+
+
+def allowed_actions(article: Article, user) -> list[str]:
+    return [
+        action
+        for action, (sources, _target, roles) in TRANSITIONS.items()
+        if article.status in sources and user.has_role(*roles)
+        and (action not in ("submit", "revise") or may_edit(article, user))
+    ]
+
+
+def expire_due(today=None) -> int:
+    """Mark published articles past their expiry date as expired (run by the worker)."""
+    today = today or timezone.localdate()
+    count = 0
+    for article in Article.objects.filter(status=ArticleStatus.PUBLISHED, expires_on__lt=today):
+        with transaction.atomic():
+            Article.objects.filter(pk=article.pk).update(status=ArticleStatus.EXPIRED, updated_at=timezone.now())
+            article.status = ArticleStatus.EXPIRED
+            _event(article, "expire", ArticleStatus.PUBLISHED, None, _("超过失效日期"))
+            reindex(article)
+        count += 1
+    return count
+
+
+def diff(old: ArticleVersion, new: ArticleVersion) -> list[tuple[str, str]]:
+    """Line diff between two versions: ("+"|"-"|" ", line) pairs for display."""
+
+    def lines(version):
+        meta = [f"{key}: {value}" for key, value in sorted(version.fields.items())]
+        return [f"标题: {version.title}", *meta, "", *version.body.splitlines()]
+
+    out = []
+    for line in difflib.unified_diff(lines(old), lines(new), lineterm="", n=3):
+        if line.startswith(("---", "+++", "@@")):
+            continue
+        out.append((line[:1], line[1:]))
+    return out
+
+
+def record_usage(article: Article, user, kind: str, order=None, query: str = "") -> None:
+    ArticleUsage.objects.create(article=article, user=user, kind=kind, order=order, query=query[:200])
+    counter = {UsageKind.USED: "used_count", UsageKind.NOT_HELPFUL: "not_helpful_count"}.get(kind)
+    if counter:
+        Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+
+
+def answer_with_article(order, article: Article, user, content: str = ""):
+    """直接答复 citing a current article, with the article's use recorded, in one transaction."""
+    from rexian.orders.services.workflow import perform
+
+    if not article.is_current():
+        raise InvalidInput(_("这条知识未发布或已失效，不能用于答复。"), {"article": [_("不是现行知识")]})
+    with transaction.atomic():
+        order = perform(
+            order, "direct_answer", user,
+            {"content": content or article.body[:2000], "reference": f"知识#{article.pk} {article.title}"[:200]},
+        )
+        record_usage(article, user, UsageKind.USED, order=order)
+    return order

@@ -1,0 +1,218 @@
+"""Knowledge-base pages: search, read, edit, review, compare versions, import/export,
+the intake side panel's suggestions, and the public search page for citizens."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from rexian.accounts.roles import Role
+from rexian.core.audit import AuditAction, record
+from rexian.knowledge import importexport, services
+from rexian.knowledge.choices import ArticleKind, ArticleStatus, UsageKind
+from rexian.knowledge.forms import ArticleForm
+from rexian.knowledge.models import Article
+from rexian.knowledge.search import search
+from rexian.orders.services.errors import WorkflowError
+
+PAGE = 30
+
+
+@login_required
+def article_list(request):
+    query = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    if query:
+        hits = search(query, limit=PAGE)
+        rows = [(hit.article, hit.snippet) for hit in hits if not kind or hit.article.kind == kind]
+    else:
+        articles = Article.objects.select_related("department").order_by("-updated_at")
+        if kind:
+            articles = articles.filter(kind=kind)
+        if status:
+            articles = articles.filter(status=status)
+        rows = [(article, None) for article in articles[:PAGE]]
+    return render(request, "knowledge/list.html", {
+        "rows": rows, "query": query, "kind": kind, "status": status,
+        "kinds": ArticleKind.choices, "statuses": ArticleStatus.choices,
+        "may_create": services.may_edit(None, request.user),
+    })
+
+
+@login_required
+def article_detail(request, pk):
+    article = get_object_or_404(Article.objects.select_related("department"), pk=pk)
+    versions = list(article.versions.select_related("author").order_by("-number"))
+    return render(request, "knowledge/detail.html", {
+        "article": article,
+        "versions": versions,
+        "events": article.events.select_related("actor"),
+        "actions": [(name, services.ACTION_LABELS[name]) for name in services.allowed_actions(article, request.user)],
+        "may_edit": services.may_edit(article, request.user) and article.status in (ArticleStatus.DRAFT, ArticleStatus.REVIEW),
+        "is_current": article.is_current(),
+    })
+
+
+@login_required
+def article_edit(request, pk=None):
+    article = get_object_or_404(Article, pk=pk) if pk else None
+    if not services.may_edit(article, request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            if article is None:
+                article = services.create(request.user, request.POST, note=request.POST.get("note", ""))
+            else:
+                article = services.update(article, request.user, request.POST, note=request.POST.get("note", ""))
+        except WorkflowError as error:
+            messages.error(request, error.message)
+            form = ArticleForm(data=request.POST, instance=article)
+            form.is_valid()
+        else:
+            messages.success(request, "已保存为第 %d 版。" % article.version)
+            return redirect("knowledge:detail", pk=article.pk)
+    else:
+        initial = {}
+        if article is not None:
+            initial = {"categories": [c.code for c in article.categories.all()],
+                       "department": article.department.code if article.department_id else None}
+        elif request.user.role == Role.DEPARTMENT:
+            initial = {"department": request.user.department.code, "kind": ArticleKind.DUTIES}
+        form = ArticleForm(instance=article, initial=initial)
+    return render(request, "knowledge/edit.html", {"form": form, "article": article})
+
+
+@login_required
+@require_POST
+def article_action(request, pk, action):
+    article = get_object_or_404(Article, pk=pk)
+    try:
+        services.transition(article, action, request.user, note=request.POST.get("note", "").strip())
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已%s。" % services.ACTION_LABELS[action])
+    return redirect("knowledge:detail", pk=pk)
+
+
+@login_required
+def article_diff(request, pk, old, new):
+    article = get_object_or_404(Article, pk=pk)
+    versions = {v.number: v for v in article.versions.filter(number__in=[old, new])}
+    if old not in versions or new not in versions:
+        raise Http404("没有这个版本")
+    return render(request, "knowledge/diff.html", {
+        "article": article, "old": versions[old], "new": versions[new], "lines": services.diff(versions[old], versions[new]),
+    })
+
+
+@login_required
+@require_GET
+def suggest(request):
+    """Best current articles for what the agent is typing (the intake side panel)."""
+    query = request.GET.get("q", "")[:500]
+    hits = search(query, limit=5)
+    return JsonResponse({"articles": [
+        {"id": hit.article.pk, "title": hit.article.title, "kind": hit.article.get_kind_display(),
+         "snippet": str(hit.snippet), "score": round(hit.score, 4), "body": hit.article.body[:2000],
+         "url": f"/knowledge/{hit.article.pk}/"}
+        for hit in hits
+    ]})
+
+
+@login_required
+@require_POST
+def not_helpful(request, pk):
+    article = get_object_or_404(Article.objects.current(), pk=pk)
+    services.record_usage(article, request.user, UsageKind.NOT_HELPFUL, query=request.POST.get("q", ""))
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"ok": True})
+    messages.success(request, "已记录：这条知识没有帮助。")
+    return redirect("knowledge:detail", pk=pk)
+
+
+@login_required
+def export(request, fmt):
+    if not request.user.has_role(Role.SUPERVISOR, Role.REVIEWER):
+        raise PermissionDenied
+    articles = Article.objects.all()
+    record(request.user, AuditAction.EXPORT, summary=f"导出知识库（{fmt}）", request=request)
+    stamp = timezone.localdate().isoformat()
+    if fmt == "json":
+        response = HttpResponse(importexport.export_json(articles), content_type="application/json; charset=utf-8")
+    else:
+        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        importexport.export_xlsx(articles, response)
+        fmt = "xlsx"
+    response["Content-Disposition"] = f'attachment; filename="knowledge-{stamp}.{fmt}"'
+    return response
+
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@login_required
+@require_POST
+def import_file(request):
+    if not request.user.has_role(Role.SUPERVISOR, Role.REVIEWER):
+        raise PermissionDenied
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > MAX_UPLOAD:
+        messages.error(request, "请选择不超过 20 MB 的 XLSX 或 JSON 文件。")
+        return redirect("knowledge:list")
+    try:
+        if upload.name.lower().endswith(".json"):
+            rows = importexport.read_json(upload.read())
+        elif upload.name.lower().endswith(".xlsx"):
+            rows = importexport.read_xlsx(upload)
+        else:
+            raise importexport.ImportRejected(["只支持 .xlsx 和 .json 文件。"])
+        result = importexport.import_rows(rows, request.user)
+    except importexport.ImportRejected as error:
+        for problem in error.problems[:20]:
+            messages.error(request, problem)
+        if len(error.problems) > 20:
+            messages.error(request, f"……共 {len(error.problems)} 处问题，未导入任何知识。")
+        return redirect("knowledge:list")
+    messages.success(request, f"已导入 {len(result.created)} 条知识（草稿，待审核发布）。")
+    return redirect("knowledge:list")
+
+
+@login_required
+def stale(request):
+    """For supervisors: articles to review (old, expiring, unhelpful) and the direct-answer rate."""
+    if not request.user.has_role(Role.SUPERVISOR):
+        raise PermissionDenied
+    today = timezone.localdate()
+    stale_before = timezone.now() - timezone.timedelta(days=settings.REXIAN["KNOWLEDGE_STALE_DAYS"])
+    current = Article.objects.current().select_related("department")
+    from rexian.metrics.kpis import compute
+
+    month = compute(today - timezone.timedelta(days=29), today)[0].as_dict()["direct_answer_rate"]
+    return render(request, "knowledge/stale.html", {
+        "old": current.filter(updated_at__lt=stale_before).order_by("updated_at")[:50],
+        "expiring": current.filter(expires_on__lte=today + timezone.timedelta(days=30)).order_by("expires_on")[:50],
+        "unhelpful": current.filter(not_helpful_count__gt=0).order_by("-not_helpful_count")[:50],
+        "direct_answer_rate": month,
+        "stale_days": settings.REXIAN["KNOWLEDGE_STALE_DAYS"],
+    })
+
+
+# ---------------------------------------------------------------- public pages (no login)
+
+
+def public_search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    hits = search(query, limit=20, public_only=True) if query else []
+    latest = [] if query else Article.objects.current().public().order_by("-published_at")[:10]
+    return render(request, "knowledge/public_search.html", {"query": query, "hits": hits, "latest": latest})
+
+
+def public_detail(request, pk):
+    article = get_object_or_404(Article.objects.current().public(), pk=pk)
+    return render(request, "knowledge/public_detail.html", {"article": article})

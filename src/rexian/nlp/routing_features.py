@@ -1,0 +1,140 @@
+"""The sparse features the routing classifier reads.
+
+Three TF-IDF blocks, each L2-normalised, then weighted and concatenated:
+
+* character 1–3-grams of the whole text: robust to segmentation errors,
+  place names and typos, and strong on short titles;
+* rjieba word unigrams and bigrams: whole words and short phrases
+  (物业 收费, 拖欠 工资) that character n-grams only approximate;
+* character 1–3-grams of the first line (the title in ``full`` mode), so
+  the title counts for more than any one line of a long detail.
+
+All use sublinear tf (1 + log tf): a word repeated in a long complaint
+should not swamp the rest. Terms seen in fewer than ``min_df`` training
+texts are dropped, which halves the vocabulary with no loss in accuracy.
+
+Fitting uses scikit-learn's TfidfVectorizer. Transforming does the same
+arithmetic in plain Python from the fitted vocabularies, because
+scikit-learn's per-call input validation costs several milliseconds, far
+more than the counting itself for one message.
+"""
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from rexian.nlp.segment import Segmenter, default_segmenter, normalize_text
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    char_ngram_max: int = 3
+    word_ngram_max: int = 2
+    headline_weight: float = 0.7
+    min_df: int = 2
+
+
+class WordNgrams:
+    """Analyzer for TfidfVectorizer: word n-grams from a Segmenter (picklable)."""
+
+    def __init__(self, segmenter: Segmenter, max_n: int):
+        self.segmenter = segmenter
+        self.max_n = max_n
+
+    def __call__(self, text: str) -> list[str]:
+        words = self.segmenter.tokens(text)
+        grams = list(words)
+        for n in range(2, self.max_n + 1):
+            grams.extend(" ".join(words[start : start + n]) for start in range(len(words) - n + 1))
+        return grams
+
+
+def _whole_text(text: str) -> str:
+    return text
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+class _Block:
+    """One TF-IDF vectorizer, the part of the text it reads, and its weight."""
+
+    def __init__(self, vectorizer: TfidfVectorizer, source, weight: float):
+        self.vectorizer, self.source, self.weight = vectorizer, source, weight
+
+    def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
+        matrix = self.vectorizer.fit_transform([self.source(text) for text in texts])
+        self._prepare()
+        return matrix * self.weight
+
+    def _prepare(self) -> None:
+        self._analyze = self.vectorizer.build_analyzer()
+        self._vocabulary = self.vectorizer.vocabulary_
+        self._idf = self.vectorizer.idf_.tolist()
+
+    def columns_and_values(self, text: str) -> tuple[list[int], list[float]]:
+        counts = Counter(term for term in self._analyze(self.source(text)) if term in self._vocabulary)
+        columns = [self._vocabulary[term] for term in counts]
+        values = [(1.0 + math.log(count)) * self._idf[column] for column, count in zip(columns, counts.values())]
+        norm = math.sqrt(sum(value * value for value in values)) or 1.0
+        return columns, [self.weight * value / norm for value in values]
+
+    @property
+    def width(self) -> int:
+        return len(self._vocabulary)
+
+    def __getstate__(self) -> dict:
+        return {"vectorizer": self.vectorizer, "source": self.source, "weight": self.weight}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
+        self._prepare()
+
+
+class TextFeatures:
+    def __init__(self, settings: FeatureSettings, segmenter: Segmenter | None = None):
+        words = TfidfVectorizer(
+            analyzer=WordNgrams(segmenter or default_segmenter(), settings.word_ngram_max),
+            sublinear_tf=True,
+            min_df=settings.min_df,
+            dtype=np.float32,
+        )
+        self.blocks = [
+            _Block(_char_tfidf(settings), _whole_text, 1.0),
+            _Block(words, _whole_text, 1.0),
+            _Block(_char_tfidf(settings), _first_line, settings.headline_weight),
+        ]
+
+    def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
+        return sparse.hstack([block.fit_transform(texts) for block in self.blocks], format="csr")
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        offsets = np.cumsum([0] + [block.width for block in self.blocks]).tolist()
+        data, indices, indptr = [], [], [0]
+        for text in texts:
+            for block, offset in zip(self.blocks, offsets):
+                columns, values = block.columns_and_values(text)
+                indices.extend(column + offset for column in columns)
+                data.extend(values)
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr)),
+            shape=(len(texts), offsets[-1]),
+        )
+
+
+def _char_tfidf(settings: FeatureSettings) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(1, settings.char_ngram_max),
+        preprocessor=normalize_text,
+        lowercase=False,
+        sublinear_tf=True,
+        min_df=settings.min_df,
+        dtype=np.float32,
+    )

@@ -1,0 +1,85 @@
+"""Who may call the API: bearer tokens, and the web UI's session with CSRF."""
+
+from django.test import Client
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from rexian.accounts.models import ApiToken
+
+from api_helpers import ApiClient, error  # noqa: I001
+
+
+def test_it_rejects_a_request_without_credentials(db):
+    response = ApiClient().get("/me")
+    assert response.status_code == 401
+    assert error(response)["code"] == "unauthorized"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_it_rejects_a_wrong_token(users):
+    response = ApiClient("rx_nope_nope").get("/me")
+    assert response.status_code == 401
+    assert error(response)["code"] == "unauthorized"
+
+
+def test_it_rejects_another_scheme(users, tokens):
+    response = ApiClient(HTTP_AUTHORIZATION=f"Token {tokens['agent']}").get("/me")
+    assert response.status_code == 401
+
+
+def test_it_rejects_a_revoked_token(users):
+    token, secret = ApiToken.issue(users["agent"])
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert ApiClient(secret).get("/me").status_code == 401
+
+
+def test_it_rejects_the_token_of_an_inactive_user(users, tokens):
+    users["agent"].is_active = False
+    users["agent"].save()
+    assert ApiClient(tokens["agent"]).get("/me").status_code == 401
+
+
+def test_it_accepts_a_token_and_records_its_use(users):
+    token, secret = ApiToken.issue(users["agent"])
+    response = ApiClient(secret).get("/me")
+    assert response.status_code == 200
+    assert response.json()["username"] == "alice"
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_it_rejects_unauthenticated_writes_with_401_not_403(db):
+    response = ApiClient().post("/orders", {"title": "x"})
+    assert response.status_code == 401
+
+
+def test_it_accepts_the_web_session_for_reads(users):
+    client = Client()
+    client.force_login(users["dispatcher"])
+    response = client.get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.json()["role"]["code"] == "dispatcher"
+
+
+def test_it_requires_csrf_for_session_writes(users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["agent"])
+    response = client.post("/api/v1/orders", {}, content_type="application/json")
+    assert response.status_code == 403
+    assert error(response)["code"] == "csrf_failed"
+
+
+def test_it_accepts_session_writes_with_the_csrf_token(users, city):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["agent"])
+    secret = get_random_string(32)
+    client.cookies["csrftoken"] = secret
+    body = {"phone": "13900001111", "order_type": "consult", "title": "问公积金", "content": "如何提取"}
+    response = client.post("/api/v1/orders", body, content_type="application/json", HTTP_X_CSRFTOKEN=secret)
+    assert response.status_code == 201, response.content
+
+
+def test_a_bad_token_does_not_fall_back_to_the_session(users):
+    client = Client(HTTP_AUTHORIZATION="Bearer rx_wrong")
+    client.force_login(users["dispatcher"])
+    assert client.get("/api/v1/me").status_code == 401

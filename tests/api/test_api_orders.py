@@ -1,0 +1,275 @@
+"""Intake, the order list and the order detail over the API."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from rexian.core.models import AuditEntry
+from rexian.orders.models import WorkOrder
+from rexian.orders.services import workflow
+
+from api_helpers import error  # noqa: I001
+
+INTAKE = {
+    "phone": "138-1234-5678",
+    "name": "李四",
+    "id_number": "110101199001011234",
+    "order_type": "complaint",
+    "urgency": "urgent",
+    "channel": "wechat",
+    "category": "010101",
+    "title": "小区电梯长期故障",
+    "content": "3 栋电梯坏了两周，物业不修。",
+    "address": "东华街道幸福小区3栋",
+    "area_code": "110101",
+    "latitude": 39.9042,
+    "longitude": 116.4074,
+    "confidential": False,
+}
+
+
+def dispatch(order, users, unit):
+    return workflow.perform(order, "dispatch", users["dispatcher"], {"unit": unit.code})
+
+
+def numbers(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [item["number"] for item in response.json()["items"]]
+
+
+# ---------------------------------------------------------------- intake
+
+
+def test_it_registers_an_order(api, city):
+    response = api("agent").post("/orders", INTAKE)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    order = WorkOrder.objects.get(number=body["number"])
+    assert response["Location"] == f"/api/v1/orders/{order.number}"
+    assert body["state"] == {"code": "registered", "label": "待派单"}
+    assert body["urgency"]["code"] == "urgent" and body["channel"]["code"] == "wechat"
+    assert body["category"] == {"code": "010101", "name": "物业服务"}
+    assert body["citizen"]["phone"] == "13812345678"  # the agent sees the number in full
+    assert body["version"] == 1
+    assert order.latitude is not None and order.events.count() == 1
+
+
+def test_it_refuses_intake_by_a_department(api, city):
+    response = api("housing").post("/orders", INTAKE)
+    assert response.status_code == 403
+    assert error(response)["code"] == "forbidden"
+    assert not WorkOrder.objects.exists()
+
+
+def test_intake_reports_the_forms_field_errors(api, city):
+    response = api("agent").post("/orders", {**INTAKE, "phone": "12", "category": "999", "title": "x" * 201})
+    assert response.status_code == 422
+    errors = error(response)["details"]["errors"]
+    assert set(errors) == {"phone", "category", "title"}
+    assert errors["category"] == ["分类编码不存在或已停用。"]
+
+
+def test_intake_reports_missing_fields(api, city):
+    response = api("agent").post("/orders", {"phone": "13800000000"})
+    assert response.status_code == 422
+    assert {"order_type", "title", "content"} <= set(error(response)["details"]["errors"])
+
+
+# ---------------------------------------------------------------- list
+
+
+def test_it_lists_orders_newest_first(api, make_order):
+    first, second = make_order(), make_order(title="路灯不亮")
+    response = api("dispatcher").get("/orders")
+    assert numbers(response) == [second.number, first.number]
+    item = response.json()["items"][0]
+    assert set(item) >= {
+        "number", "title", "order_type", "urgency", "channel", "state", "category", "current_unit", "due_at",
+        "due_provisional", "accept_deadline", "overdue", "due_soon", "created_at", "version", "citizen",
+    }  # fmt: skip
+    assert item["state"] == {"code": "registered", "label": "待派单"}
+
+
+def test_it_masks_the_phone_for_a_dispatcher_but_not_an_agent(api, make_order):
+    make_order()
+    dispatcher_view = api("dispatcher").get("/orders").json()["items"][0]["citizen"]
+    agent_view = api("agent").get("/orders").json()["items"][0]["citizen"]
+    assert dispatcher_view["phone"] == "138****5678" and dispatcher_view["name"] == "张*"
+    assert agent_view["phone"] == "13812345678"
+
+
+def test_a_department_lists_only_its_units_orders(api, make_order, users, city):
+    mine, theirs = make_order(), make_order()
+    make_order()  # never dispatched
+    dispatch(mine, users, city["housing"])
+    dispatch(theirs, users, city["urban"])
+    assert numbers(api("housing").get("/orders")) == [mine.number]
+    assert numbers(api("urban").get("/orders")) == [theirs.number]
+    assert numbers(api("property").get("/orders")) == []  # a sub-unit sees only what reached it
+
+
+def test_a_department_gets_404_for_another_units_order(api, make_order, users, city):
+    order = make_order()
+    dispatch(order, users, city["urban"])
+    response = api("housing").get(f"/orders/{order.number}")
+    assert response.status_code == 404
+    assert error(response)["code"] == "not_found"
+    assert api("housing").post(f"/orders/{order.number}/actions/accept").status_code == 404
+
+
+def test_a_confidential_order_hides_the_citizen_from_the_department(api, make_order, users, city):
+    order = make_order(confidential=True)
+    dispatch(order, users, city["housing"])
+    listed = api("housing").get("/orders").json()["items"][0]["citizen"]
+    detail = api("housing").get(f"/orders/{order.number}").json()["citizen"]
+    for view in (listed, detail):
+        assert view["hidden"] is True
+        assert "张" not in view["name"] and "5678" not in view["phone"]
+    assert not AuditEntry.objects.filter(actor=users["housing"]).exists()  # nothing personal was shown
+    assert api("dispatcher").get(f"/orders/{order.number}").json()["citizen"]["name"] == "张三"
+
+
+@pytest.mark.parametrize("query", ["registered,closed", ["registered", "closed"]])
+def test_it_filters_by_states(api, make_order, users, city, query):
+    registered, dispatched = make_order(), make_order()
+    dispatch(dispatched, users, city["housing"])
+    assert numbers(api("dispatcher").get("/orders", {"state": query})) == [registered.number]
+
+
+def test_it_filters_by_unit_including_sub_units(api, make_order, users, city):
+    housing, urban = make_order(), make_order()
+    dispatch(housing, users, city["housing"])
+    dispatch(urban, users, city["urban"])
+    workflow.perform(housing, "accept", users["housing"], {})
+    workflow.perform(housing, "pass_down", users["housing"], {"unit": "ZJJ-WY"})
+    assert numbers(api("dispatcher").get("/orders", {"unit": "ZJJ"})) == [housing.number]
+    assert numbers(api("dispatcher").get("/orders", {"unit": "ZJJ-WY"})) == [housing.number]
+    assert numbers(api("dispatcher").get("/orders", {"unit": "CGJ"})) == [urban.number]
+
+
+def test_it_filters_by_category_including_sub_categories(api, make_order):
+    leaf = make_order()
+    make_order(category="")
+    assert numbers(api("dispatcher").get("/orders", {"category": "01"})) == [leaf.number]
+    assert numbers(api("dispatcher").get("/orders", {"category": "010101"})) == [leaf.number]
+
+
+def test_it_filters_by_channel_type_and_text(api, make_order):
+    web = make_order(channel="web", order_type="consult", title="公积金提取")
+    make_order()
+    client = api("dispatcher")
+    assert numbers(client.get("/orders", {"channel": "web"})) == [web.number]
+    assert numbers(client.get("/orders", {"order_type": "consult"})) == [web.number]
+    assert numbers(client.get("/orders", {"q": "公积金"})) == [web.number]
+
+
+def test_it_filters_by_work_queue(api, make_order, users, city):
+    waiting, accepted = make_order(), make_order()
+    for order in (waiting, accepted):
+        dispatch(order, users, city["housing"])
+    workflow.perform(accepted, "accept", users["housing"], {})
+    assert numbers(api("housing").get("/orders", {"queue": "dispatched"})) == [waiting.number]
+    assert numbers(api("housing").get("/orders", {"queue": "handling"})) == [accepted.number]
+    response = api("housing").get("/orders", {"queue": "someday"})
+    assert response.status_code == 422 and "queue" in error(response)["details"]["errors"]
+
+
+def test_it_filters_overdue_and_due_soon(api, make_order):
+    late, soon = make_order(), make_order()
+    make_order()
+    now = timezone.now()
+    WorkOrder.objects.filter(pk=late.pk).update(due_at=now - timedelta(hours=1))
+    WorkOrder.objects.filter(pk=soon.pk).update(due_at=now + timedelta(hours=1))
+    client = api("supervisor")
+    overdue = client.get("/orders", {"overdue": "true"})
+    assert numbers(overdue) == [late.number]
+    assert overdue.json()["items"][0]["overdue"] is True
+    assert numbers(client.get("/orders", {"due_soon": "true"})) == [soon.number]
+
+
+def test_it_filters_by_creation_time(api, make_order):
+    old, new = make_order(), make_order()
+    WorkOrder.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
+    cutoff = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert numbers(api("dispatcher").get("/orders", {"created_after": cutoff})) == [new.number]
+    assert numbers(api("dispatcher").get("/orders", {"created_before": cutoff})) == [old.number]
+
+
+def test_it_pages_with_a_cursor_without_gaps_or_repeats(api, make_order):
+    orders = [make_order() for _ in range(7)]
+    # Three orders share one timestamp: the id breaks the tie.
+    WorkOrder.objects.filter(pk__in=[o.pk for o in orders[2:5]]).update(created_at=orders[2].created_at)
+    expected = list(WorkOrder.objects.order_by("-created_at", "-pk").values_list("number", flat=True))
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = api("dispatcher").get("/orders", params).json()
+        seen += [item["number"] for item in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == expected
+    assert pages == 3
+
+
+def test_the_list_runs_a_constant_number_of_queries(api, make_order, users, city):
+    def count(role):
+        with CaptureQueriesContext(connection) as queries:
+            assert api(role).get("/orders", {"category": "01"}).status_code == 200
+        return len(queries)
+
+    def add(n):
+        for _ in range(n):
+            dispatch(make_order(), users, city["housing"])
+
+    add(2)
+    few = {role: count(role) for role in ("dispatcher", "housing", "agent")}
+    add(10)
+    assert {role: count(role) for role in few} == few
+    assert max(few.values()) <= 5  # token, last-used stamp, category, the page (+ a unit lookup)
+
+
+# ---------------------------------------------------------------- detail
+
+
+def test_the_detail_shows_timeline_and_allowed_actions(api, make_order, users, city):
+    order = make_order()
+    dispatch(order, users, city["housing"])
+    response = api("housing").get(f"/orders/{order.number}")
+    assert response.status_code == 200
+    assert response["ETag"] == '"2"'
+    body = response.json()
+    assert [event["action"] for event in body["timeline"]] == ["register", "dispatch"]
+    dispatched = body["timeline"][1]
+    assert dispatched["label"] == "派单"
+    assert dispatched["actor"]["username"] == "dan"
+    assert (dispatched["from_state"]["code"], dispatched["to_state"]["code"]) == ("registered", "dispatched")
+    assert dispatched["unit"] == {"code": "ZJJ", "name": "市住建局"}
+    assert body["assignments"][0]["unit"]["code"] == "ZJJ"
+    assert set(body["allowed_actions"]) == {"accept", "return"}
+    assert body["content"] == order.content
+    for key in ("replies", "extensions", "supervisions", "callbacks"):
+        assert body[key] == []
+
+
+def test_viewing_the_detail_is_audited(api, make_order, users):
+    order = make_order()
+    response = api("dispatcher").get(f"/orders/{order.number}")
+    assert response.json()["citizen"]["phone"] == "13812345678"
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.via, entry.object_id, entry.actor) == (
+        "view_personal",
+        "api",
+        order.number,
+        users["dispatcher"],
+    )
+
+
+def test_an_unknown_order_is_404(api, city, users):
+    response = api("admin").get("/orders/20000101-00001")
+    assert response.status_code == 404
+    assert error(response)["code"] == "not_found"
