@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "rexian.metrics",
     "rexian.knowledge",
     "rexian.routing",
+    "rexian.dashboards",
+    "rexian.channels",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +83,9 @@ def _database() -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
+        # A file, not Django's shared-cache in-memory default, so tests meet the
+        # same locking (busy timeout, WAL) as production.
+        config["TEST"] = {"NAME": str(DATA_DIR / "test-rexian.sqlite3")}
     else:
         config["CONN_HEALTH_CHECKS"] = True
     return config

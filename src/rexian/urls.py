@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("rexian.accounts.urls")),
     path("orders/", include("rexian.orders.urls")),
     path("knowledge/", include("rexian.knowledge.urls")),
+    path("dashboards/", include("rexian.dashboards.urls")),
     path("public/knowledge/", include((public_knowledge, "public_knowledge"))),
     # API mounted here
 ]

@@ -4,7 +4,7 @@ import pytest
 
 from rexian.accounts.models import ApiToken
 
-from api_helpers import ApiClient  # noqa: I001
+from api_helpers import ApiClient
 
 
 @pytest.fixture(autouse=True)

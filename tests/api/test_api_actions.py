@@ -2,7 +2,7 @@
 
 from rexian.orders.models import WorkOrder, WorkOrderEvent
 
-from api_helpers import error  # noqa: I001
+from api_helpers import error
 
 
 def test_the_whole_loop_runs_over_the_api(api, act, city):

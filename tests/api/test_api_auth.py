@@ -6,7 +6,7 @@ from django.utils.crypto import get_random_string
 
 from rexian.accounts.models import ApiToken
 
-from api_helpers import ApiClient, error  # noqa: I001
+from api_helpers import ApiClient, error
 
 
 def test_it_rejects_a_request_without_credentials(db):

@@ -5,7 +5,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api_helpers import ApiClient  # noqa: I001
+from api_helpers import ApiClient
 
 FIELDS = [
     "phone", "name", "id_number", "order_type", "urgency", "channel", "category", "title", "content",

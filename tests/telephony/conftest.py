@@ -18,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from rexian.telephony.sip.testpeer import LOOPBACK, SippPeer, free_port, group_members, stop_group, wait_until_listening
+from rexian.telephony.sip.testpeer import (
+    LOOPBACK,
+    SippPeer,
+    free_port,
+    group_members,
+    stop_group,
+    wait_until_listening,
+)
 from tests.conftest import require_tool
 
 HERE = Path(__file__).resolve().parent

@@ -56,8 +56,9 @@ def test_peer_received_a_correct_transaction_sequence(hotline, answered):
     branches = [m.top_via.branch for m in (invite, ack, bye)]
     assert all(b.startswith("z9hG4bK") for b in branches) and len(set(branches)) == 3  # 2xx ACK: new transaction
     assert ack.uri.startswith("sip:peer@") and bye.uri == ack.uri  # the 200's Contact
-    assert {NameAddr.parse(m.get("From")).tag for m in (invite, ack, bye)} == {NameAddr.parse(invite.get("From")).tag}
-    assert NameAddr.parse(ack.get("To")).tag and NameAddr.parse(ack.get("To")).tag == NameAddr.parse(bye.get("To")).tag
+    assert len({NameAddr.parse(m.get("From")).tag for m in (invite, ack, bye)}) == 1
+    their_tag = NameAddr.parse(ack.get("To")).tag
+    assert their_tag and NameAddr.parse(bye.get("To")).tag == their_tag
     assert b"m=audio" in invite.body and b"RTP/AVP 8 0" in invite.body
 
 
@@ -130,9 +131,10 @@ def test_silent_peer_times_out_after_timer_b_with_doubling_retransmissions():
         result = call(f"sip:12345@{LOOPBACK}:{black_hole.getsockname()[1]}", t1=0.05)
     assert (result.outcome, result.final_status, result.seconds_to_first_response) == (Outcome.TIMEOUT, None, None)
     sent = [e.t for e in result.ladder if e.first_line.startswith("INVITE")]
-    assert len(sent) == 7  # at 0, .05, .15, .35, .75, 1.55, 3.15 s; Timer B at 64*T1 = 3.2 s
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
-    assert all(abs(gap - 0.05 * 2**i) < 0.04 for i, gap in enumerate(gaps)), gaps
+    due = [0.0, 0.05, 0.15, 0.35, 0.75, 1.55, 3.15]  # Timer A doubling from T1; Timer B at 64*T1 = 3.2 s
+    assert len(sent) == len(due)
+    off = [(t, d) for t, d in zip(sent, due) if not -0.002 <= t - d < 0.06]
+    assert not off, off
 
 
 def test_closed_port_is_unreachable():
@@ -182,7 +184,9 @@ def test_tcp_transport(tcp_hotline):
     assert invite.top_via.transport == "TCP" and ";transport=tcp" in invite.get("Contact")
 
 
-@pytest.mark.parametrize("user, methods", [("noanswer", ["INVITE", "CANCEL"]), ("answer", ["INVITE", "ACK", "BYE"])])
+@pytest.mark.parametrize(
+    "user, methods", [("noanswer", ["INVITE", "CANCEL"]), ("answer", ["INVITE", "ACK", "BYE"])]
+)
 def test_a_cancelled_probe_still_cancels_or_hangs_up(hotline, user, methods):
     caller = f"cancelled-{user}"
     config = ProbeConfig(hotline.uri(user), ring_timeout=30, hold=30, from_user=caller)
@@ -197,5 +201,6 @@ def test_a_cancelled_probe_still_cancels_or_hangs_up(hotline, user, methods):
     started = time.monotonic()
     asyncio.run(start_then_cancel())
     assert time.monotonic() - started < 2
-    invite = next(m for m in hotline.all_received() if NameAddr.parse(m.get("From")).uri.startswith(f"sip:{caller}@"))
+    ours = (m for m in hotline.all_received() if NameAddr.parse(m.get("From")).uri.startswith(f"sip:{caller}@"))
+    invite = next(ours)
     assert [m.method for m in hotline.received(invite.call_id, len(methods))] == methods

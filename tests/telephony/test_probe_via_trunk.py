@@ -23,7 +23,9 @@ def test_407_is_answered_and_in_dialog_requests_follow_the_record_route(trunk, h
     result = via_trunk(trunk, "answer300", hold=0.3)
     assert result.outcome is Outcome.ANSWERED and result.ended_by == "us"
     assert 0.25 <= result.seconds_to_answer <= 0.6
-    assert flow(result) == [">INVITE", "<407", ">ACK", ">INVITE", "<100", "<183", "<180", "<200", ">ACK", ">BYE", "<200"]
+    assert flow(result) == [
+        ">INVITE", "<407", ">ACK", ">INVITE", "<100", "<183", "<180", "<200", ">ACK", ">BYE", "<200"
+    ]
     invite, ack, bye = hotline.received(result.call_id, 3)
     assert invite.get("Record-Route").startswith(f"<sip:127.0.0.1:{trunk.port};lr")
     # Kamailio relays ACK and BYE only when their Route names it (loose_route): they arrived, via the trunk.

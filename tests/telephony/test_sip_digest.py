@@ -38,7 +38,8 @@ def test_rfc2617_md5_qop_auth_vector():
 def test_rfc7616_vectors(algorithm, expected):
     challenge = Challenge.parse(
         f'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm={algorithm}, '
-        'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"'
+        'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", '
+        'opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"'
     )
     header = authorization(challenge, username="Mufasa", password="Circle of Life", method="GET",
                            uri="/dir/index.html", cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ")
@@ -56,12 +57,15 @@ def test_without_qop_uses_rfc2069_form_and_counts_nonce_uses():
     assert _param(header, "response") == md5(f"{md5('u:r:p')}:n:{md5('INVITE:sip:1@h')}")
     assert "qop=" not in header and "cnonce" not in header
     with_qop = Challenge.parse('Digest realm="r", nonce="n", qop="auth"')
-    assert _param(authorization(with_qop, username="u", password="p", method="BYE", uri="x", nonce_count=3), "nc") == "00000003"
+    third_use = authorization(with_qop, username="u", password="p", method="BYE", uri="x", nonce_count=3)
+    assert _param(third_use, "nc") == "00000003"
 
 
 def test_auth_int_and_sess_variants_hash_body_and_cnonce():
     challenge = Challenge.parse('Digest realm="r", nonce="n", qop="auth-int", algorithm=MD5-sess')
-    header = authorization(challenge, username="u", password="p", method="INVITE", uri="sip:1@h", body=b"v=0", cnonce="c")
+    header = authorization(
+        challenge, username="u", password="p", method="INVITE", uri="sip:1@h", body=b"v=0", cnonce="c"
+    )
 
     def md5(text: str) -> str:
         return hashlib.md5(text.encode()).hexdigest()

@@ -11,7 +11,7 @@ from rexian.telephony.sip import CallResult, Outcome, ProbeConfig
 from rexian.telephony.sip.dialog import Dialog
 from rexian.telephony.sip.message import NameAddr, SipMessage
 from rexian.telephony.sip.outcome import LadderEntry, outcome_for_status, q850_cause
-from rexian.telephony.sip.transaction import build_cancel, build_non2xx_ack
+from rexian.telephony.sip.transaction import ClientTransaction, build_cancel, build_non2xx_ack
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,8 @@ def test_status_mapping(statuses, outcome):
 
 
 def test_q850_cause_from_reason_headers():
-    assert q850_cause(['SIP;cause=200;text="Call completed elsewhere"', 'Q.850;cause=17;text="User busy"']) == (17, "User busy")
+    reasons = ['SIP;cause=200;text="Call completed elsewhere"', 'Q.850;cause=17;text="User busy"']
+    assert q850_cause(reasons) == (17, "User busy")
     assert q850_cause(["q.850 ; cause=16"]) == (16, None)
     assert q850_cause(['SIP;cause=487', "Q.850;text=\"no cause\""]) is None
 
@@ -136,14 +137,20 @@ def test_dialog_owns_only_requests_with_both_tags():
     assert not dialog.owns(bye)
 
 
-def _sent_times(request: SipMessage, *, t1: float = 0.01, reliable: bool = False, feed=(), run_for: float = 0.75):
-    """Run a client transaction with T2 = 4*T1; ``feed`` = [(at_seconds, response)]."""
-    from rexian.telephony.sip.transaction import ClientTransaction
+def _sent_times(request: SipMessage, *, t1: float, reliable: bool = False, feed=(), run_for: float = 0.0):
+    """Run a client transaction with T2 = 4*T1; ``feed`` = [(at_seconds, response)].
+
+    Returns what it sent (seconds since start, method), what it passed up, and the transaction.
+    """
 
     async def scenario():
         sent: list[tuple[float, str]] = []
         start = time.monotonic()
-        tx = ClientTransaction(request, lambda m: sent.append((time.monotonic() - start, m.method)), t1, 4 * t1, reliable)
+
+        def record(message: SipMessage) -> None:
+            sent.append((time.monotonic() - start, message.method))
+
+        tx = ClientTransaction(request, record, t1, 4 * t1, reliable)
         tx.start()
         delivered = []
         for at, response in feed:
@@ -160,13 +167,13 @@ def test_non_invite_retransmissions_double_up_to_t2_and_stop_at_timer_f():
     bye = _invite()
     bye.method = "BYE"
     bye.set("CSeq", "3 BYE")
-    sent, _, _ = _sent_times(bye)
-    due = [0, 0.01, 0.03] + [0.07 + 0.04 * k for k in range(15)]  # intervals 10, 20, then T2 = 40 ms
+    sent, _, _ = _sent_times(bye, t1=0.03, run_for=2.1)
+    due = [0, 0.03, 0.09] + [0.21 + 0.12 * k for k in range(15)]  # intervals T1, 2T1, then T2 = 4T1
     times = [t for t, _ in sent]
-    assert len(times) == len(due) and due[-1] < 0.64  # the next would be after Timer F = 64*T1
-    late = [(round(t, 3), round(d, 3)) for t, d in zip(times, due) if not -0.002 < t - d < 0.03]
-    assert not late, late
-    assert _sent_times(bye, reliable=True)[0] == [(pytest.approx(0, abs=0.01), "BYE")]  # no retransmission on TCP
+    assert len(times) == len(due) and due[-1] < 1.92  # the next would come after Timer F = 64*T1
+    off = [(round(t, 3), round(d, 3)) for t, d in zip(times, due) if not -0.002 < t - d < 0.06]
+    assert not off, off
+    assert _sent_times(bye, t1=0.03, reliable=True)[0] == [(pytest.approx(0, abs=0.01), "BYE")]  # TCP: no resend
 
 
 def test_invite_stops_retransmitting_on_1xx_and_reacks_a_repeated_final():

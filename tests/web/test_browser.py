@@ -101,7 +101,9 @@ def test_one_order_goes_round_the_whole_loop(browser, live_server, users, tmp_pa
     _act(reviewer, number, "approve", "审核通过")
 
     callback = _log_in(browser, live_server, "carl")
-    _act(callback, number, "callback", "回访", lambda panel: panel.locator("select[name=result]").select_option("satisfied"))
+    _act(
+        callback, number, "callback", "回访", lambda panel: panel.locator("select[name=result]").select_option("satisfied")
+    )
 
     expect(callback.locator(".page-actions .badge").first).to_have_text("已办结")
     expect(callback.locator(".timeline")).to_contain_text("审核通过")

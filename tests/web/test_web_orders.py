@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rexian.orders.models import Notification, WorkOrder
-from rexian.orders.services import workflow
 
 
 def _detail(order):

@@ -1,14 +1,14 @@
 """Every API error as JSON `{"code", "message", "details"}`, from one place.
 
 Service errors (WorkflowError) and the API's own errors (ApiError) carry the
-same four attributes and go through one function, `error_response`; the
-handlers below only translate what ninja and Django raise into those terms.
+same four attributes and become responses in one function, `coded_error`;
+the other handlers translate what ninja and Django raise into the same shape.
 """
 
 import logging
 from functools import wraps
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import URLPattern, re_path
@@ -137,6 +137,11 @@ def _too_large(request, exc) -> HttpResponse:
     return error_response(413, "payload_too_large", _("请求体过大。"))
 
 
+def _suspicious(request, exc) -> HttpResponse:
+    # e.g. more than DATA_UPLOAD_MAX_NUMBER_FIELDS query parameters
+    return error_response(400, "bad_request", _("请求不合规范。"))
+
+
 def _server_error(request, exc) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
     return error_response(500, "server_error", _("服务器内部错误，已记录，请稍后重试。"))
@@ -150,6 +155,7 @@ def install(api) -> None:
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(Http404, not_found_response)
     api.add_exception_handler(RequestDataTooBig, _too_large)
+    api.add_exception_handler(SuspiciousOperation, _suspicious)
     api.add_exception_handler(Exception, _server_error)
 
 

@@ -6,7 +6,7 @@ page with an index range scan, and rows inserted meanwhile never shift a page.
 """
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from rexian.api.errors import invalid_input
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -27,6 +27,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         micros, pk = (int(part) for part in raw.split("."))
+        if not 0 < pk < 2**63:  # beyond a bigint the database itself would fail
+            raise ValueError(pk)
         return _EPOCH + micros * _MICROSECOND, pk
     except (ValueError, UnicodeDecodeError, OverflowError, OSError):
         raise invalid_input(_("分页游标无效。"), {"cursor": [_("请使用上一页返回的 next_cursor。")]}) from None

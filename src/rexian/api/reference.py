@@ -52,10 +52,10 @@ def action_table() -> str:
     rows = ["| 操作 | 名称 | 角色 | 适用状态 | 参数 |", "|---|---|---|---|---|"]
     for name, spec in ACTIONS.items():
         params = "<br>".join(f"`{key}` {_notes(field)} — {field.label}" for key, field in spec.form().fields.items())
-        rows.append(f"| `{name}` | {spec.label} | {_labels(Role, spec.roles)} | {_labels(State, spec.states)} | {params} |")
+        roles, states = _labels(Role, spec.roles), _labels(State, spec.states)
+        rows.append(f"| `{name}` | {spec.label} | {roles} | {states} | {params} |")
     return "\n".join(rows)
 
 
 def tables() -> str:
     return f"{form_table(IntakeForm)}\n\n{action_table()}\n"
-

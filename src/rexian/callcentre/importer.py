@@ -74,6 +74,7 @@ _ANS_FIRST, _ABN_FIRST = _COLUMN_INDEX["ans_000"], _COLUMN_INDEX["abn_000"]
 # bucket index for every wait up to the last bound; longer waits go to "more"
 _BUCKET_OF = [next(i for i, bound in enumerate(BUCKET_BOUNDS) if wait <= bound) for wait in range(BUCKET_BOUNDS[-1] + 1)]
 _MORE = len(BUCKET_BOUNDS)
+_ANSWERED_VALUE, _ABANDONED_VALUE = CallOutcome.ANSWERED.value, CallOutcome.ABANDONED.value
 
 
 def bucket_index(wait_seconds: int) -> int:
@@ -105,14 +106,14 @@ class SlotSums:
             sums = self.sums[key] = [0] * len(SUM_COLUMNS)
         sums[_OFFERED] += 1
         wait = call.wait_seconds
-        if call.outcome == CallOutcome.ANSWERED:
+        if call.outcome == _ANSWERED_VALUE:
             sums[_ANSWERED] += 1
             sums[_SUM_WAIT_ANS] += wait
             sums[_ANS_FIRST + bucket_index(wait)] += 1
             if call.talk_seconds is not None:
                 sums[_TALKED] += 1
                 sums[_SUM_TALK] += call.talk_seconds
-        elif call.outcome == CallOutcome.ABANDONED:
+        elif call.outcome == _ABANDONED_VALUE:
             sums[_ABANDONED] += 1
             sums[_SUM_WAIT_ABN] += wait
             sums[_ABN_FIRST + bucket_index(wait)] += 1

@@ -10,6 +10,7 @@ Error messages never quote the caller's number: it is personal data.
 """
 
 import csv
+import operator
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
@@ -77,10 +78,13 @@ def _seconds_up(delta: timedelta) -> int:
     return whole + 1 if delta.microseconds else whole
 
 
-def _checked(**values: str) -> None:
+def _check_lengths(**values: str) -> None:
     for field, value in values.items():
         if len(value) > MAX_LENGTHS[field]:
             raise _Invalid(f"{field} 超过 {MAX_LENGTHS[field]} 个字符")
+
+
+_ANSWERED, _ABANDONED = CallOutcome.ANSWERED.value, CallOutcome.ABANDONED.value
 
 
 def _call(
@@ -94,26 +98,33 @@ def _call(
     if not call_id:
         raise _Invalid("缺少 call_id")
     caller = normalize_phone(caller)
-    _checked(call_id=call_id, number_called=number_called, caller=caller, queue=queue, agent=agent)
-    if answered is not None and abandoned is not None:
-        raise _Invalid("answered_at 与 abandoned_at 不能同时填写")
-    for field, moment in (("answered_at", answered), ("abandoned_at", abandoned), ("ended_at", ended)):
-        if moment is not None and moment < offered:
-            raise _Invalid(f"{field} 早于 offered_at")
+    if len(call_id) > 128 or len(number_called) > 32 or len(caller) > 32 or len(queue) > 64 or len(agent) > 64:
+        _check_lengths(call_id=call_id, number_called=number_called, caller=caller, queue=queue, agent=agent)
     if answered is not None:
-        if ended is not None and ended < answered:
+        if abandoned is not None:
+            raise _Invalid("answered_at 与 abandoned_at 不能同时填写")
+        if answered < offered:
+            raise _Invalid("answered_at 早于 offered_at")
+        if ended is None:
+            talk = None
+        elif ended < answered:
             raise _Invalid("ended_at 早于 answered_at")
-        outcome, wait = CallOutcome.ANSWERED, _seconds_up(answered - offered)
-        talk = None if ended is None else _seconds_up(ended - answered)
+        else:
+            talk = _seconds_up(ended - answered)
+        outcome, wait = _ANSWERED, _seconds_up(answered - offered)
     elif abandoned is not None:
-        outcome, wait, talk = CallOutcome.ABANDONED, _seconds_up(abandoned - offered), None
+        if abandoned < offered:
+            raise _Invalid("abandoned_at 早于 offered_at")
+        if ended is not None and ended < offered:
+            raise _Invalid("ended_at 早于 offered_at")
+        outcome, wait, talk = _ABANDONED, _seconds_up(abandoned - offered), None
     elif ended is not None:
-        outcome, wait, talk = unanswered, _seconds_up(ended - offered), None
+        if ended < offered:
+            raise _Invalid("ended_at 早于 offered_at")
+        outcome, wait, talk = str(unanswered), _seconds_up(ended - offered), None
     else:
         raise _Invalid("answered_at、abandoned_at、ended_at 都为空：通话尚未结束")
-    return ParsedCall(
-        line, call_id, number_called, caller, queue, offered, answered, abandoned, ended, agent, wait, talk, outcome.value
-    )
+    return ParsedCall(line, call_id, number_called, caller, queue, offered, answered, abandoned, ended, agent, wait, talk, outcome)
 
 
 # ---------------------------------------------------------------- CSV
@@ -147,7 +158,7 @@ def parse_csv(lines: Iterable[str], stats: ParseStats, local: tzinfo | None = No
         )
         yield RowError(1, "表头不符合格式：" + "；".join(parts) + f"（应为 {','.join(CSV_COLUMNS)}）")
         return
-    index = [header.index(name) for name in CSV_COLUMNS]
+    pick = operator.itemgetter(*(header.index(name) for name in CSV_COLUMNS))
     width = len(header)
     stats.lines = 1
     for row in reader:
@@ -157,7 +168,7 @@ def parse_csv(lines: Iterable[str], stats: ParseStats, local: tzinfo | None = No
         if len(row) != width:
             yield RowError(reader.line_num, f"应有 {width} 列，实有 {len(row)} 列")
             continue
-        call_id, number_called, caller, queue, offered, answered, abandoned, ended, agent = (row[i] for i in index)
+        call_id, number_called, caller, queue, offered, answered, abandoned, ended, agent = pick(row)
         try:
             offered_at = _csv_time(offered, "offered_at", local)
             if offered_at is None:

@@ -52,9 +52,10 @@ def _flatten(nodes, active: bool | None, extra=lambda node: {}) -> list[dict]:
 
 @router.get("/departments", response=list[DepartmentOut], summary="承办单位树（展开为列表）")
 def list_departments(request, active: bool | None = None):
-    return _flatten(
-        Department.objects.order_by("path"), active, lambda unit: {"level": choice(unit.level, unit.get_level_display())}
-    )
+    def level(unit) -> dict:
+        return {"level": choice(unit.level, unit.get_level_display())}
+
+    return _flatten(Department.objects.order_by("path"), active, level)
 
 
 @router.get("/categories", response=list[CategoryOut], summary="诉求分类树（展开为列表）")

@@ -7,6 +7,12 @@ for "no data" (no bar, a gap in a line, shown as "—"). Text widths are
 estimated (CJK characters one em, others 0.6 em) since there is no browser to
 measure them.
 
+Every chart is `role="img"` with the title as its accessible name, and an
+optional `description` (a `<desc>`) that says in words what the chart shows.
+Dense charts (a month of days, 24 hours) thin their x labels and can leave the
+value labels out (`show_values=False`); each bar and point keeps its value in
+a hover `<title>`.
+
 For a standalone .svg file wrap the chart with `as_file()`.
 """
 
@@ -20,9 +26,13 @@ from fractions import Fraction
 Value = int | float | Decimal | Fraction | None
 
 PALETTE = ("#2f6fb0", "#e08a2c", "#3a9a5b", "#c0392b", "#7d5ba6", "#16a2b8", "#8c6d31", "#7f8c8d")
-FONT = "'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif"
+FONT = (
+    "'PingFang SC','Hiragino Sans GB','Microsoft YaHei','WenQuanYi Micro Hei','Noto Sans CJK SC',"
+    "'Source Han Sans SC',sans-serif"
+)
 FONT_SIZE = 12
 MISSING = "—"
+MAX_VALUE_LABELS = 16  # a line chart writes values beside its points up to this many
 
 
 def escape(text) -> str:
@@ -72,16 +82,24 @@ def bar_chart(
     width: int = 640,
     height: int = 300,
     value_format: Callable[[Value], str] = default_format,
+    description: str = "",
+    rotate_labels: bool | None = None,
+    show_values: bool = True,
 ) -> str:
-    """Vertical bars, one per label, value written above each bar."""
+    """Vertical bars, one per label, value written above each bar.
+
+    Labels are turned 45° when there are more than 8 (`rotate_labels` forces
+    either way: short labels such as hours fit upright).
+    """
     numbers = _floats(values)
     top = max_value if max_value is not None else nice_ceiling(max([n for n in numbers if n is not None] or [0]))
-    rotate = len(labels) > 8
+    rotate = len(labels) > 8 if rotate_labels is None else rotate_labels
     left, right, head = 48, 12, 40
     foot = 16 + (max(map(text_width, labels), default=0) * 0.75 if rotate else 20)
     plot_w, plot_h = width - left - right, height - head - foot
     slot = plot_w / max(len(labels), 1)
     parts = _y_axis(left, head, plot_w, plot_h, top, unit)
+    every = 1 if rotate else label_step(labels, slot)
     for index, (label, number, value) in enumerate(zip(labels, numbers, values)):
         x = left + slot * index
         color = _color(colors or PALETTE[:1], index)
@@ -94,13 +112,14 @@ def bar_chart(
             )
         else:
             y = head + plot_h
-        parts.append(_text(x + slot / 2, y - 4, value_format(value), anchor="middle"))
+        if show_values:
+            parts.append(_text(x + slot / 2, y - 4, value_format(value), anchor="middle"))
         if rotate:
             lx, ly = x + slot / 2, head + plot_h + 12
             parts.append(_text(lx, ly, label, anchor="end", extra=f' transform="rotate(-45 {lx:.1f} {ly:.1f})"'))
-        else:
+        elif index % every == 0:
             parts.append(_text(x + slot / 2, head + plot_h + 16, label, anchor="middle"))
-    return _svg(width, height, title, parts)
+    return _svg(width, height, title, parts, description)
 
 
 def horizontal_bar_chart(
@@ -114,6 +133,7 @@ def horizontal_bar_chart(
     width: int = 640,
     bar_height: int = 18,
     value_format: Callable[[Value], str] = default_format,
+    description: str = "",
 ) -> str:
     """One horizontal bar per label, for long label lists (provinces, checklist items)."""
     numbers = _floats(values)
@@ -138,7 +158,7 @@ def horizontal_bar_chart(
         shown = value_format(value) + (unit if number is not None else "")
         parts.append(_text(left + bar_w + 4, middle, shown))
     parts.append(_line(left, head - 2, left, height - 12, "#888"))
-    return _svg(width, height, title, parts)
+    return _svg(width, height, title, parts, description)
 
 
 def line_chart(
@@ -152,17 +172,27 @@ def line_chart(
     width: int = 640,
     height: int = 300,
     value_format: Callable[[Value], str] = default_format,
+    description: str = "",
+    show_values: bool | None = None,
 ) -> str:
-    """One line per series over shared x labels; None leaves a gap. A legend if several series."""
+    """One line per series over shared x labels; None leaves a gap. A legend if several series.
+
+    X labels are thinned to every n-th when they would overlap; values are
+    written beside the points only when there are few (`show_values` forces).
+    """
     floats = {name: _floats(values) for name, values in series.items()}
     known = [n for numbers in floats.values() for n in numbers if n is not None]
     top = max_value if max_value is not None else nice_ceiling(max(known or [0]))
     left, right, head, foot = 48, 16, 40 + (18 if len(series) > 1 else 0), 28
     plot_w, plot_h = width - left - right, height - head - foot
     step = plot_w / max(len(x_labels), 1)
+    if show_values is None:
+        show_values = len(x_labels) <= MAX_VALUE_LABELS
     parts = _y_axis(left, head, plot_w, plot_h, top, unit)
+    every = label_step(x_labels, step)
     for index, label in enumerate(x_labels):
-        parts.append(_text(left + step * (index + 0.5), head + plot_h + 16, label, anchor="middle"))
+        if index % every == 0:
+            parts.append(_text(left + step * (index + 0.5), head + plot_h + 16, label, anchor="middle"))
     legend_x = left
     for number, (name, numbers) in enumerate(floats.items()):
         color = _color(colors, number)
@@ -180,12 +210,19 @@ def line_chart(
                     f'<circle cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="3.5" fill="{color}"><title>'
                     f"{escape(name)} {escape(label)}：{escape(value_format(value))}{escape(unit)}</title></circle>"
                 )
-                parts.append(_text(point[0], point[1] - 7, value_format(value), anchor="middle"))
+                if show_values:
+                    parts.append(_text(point[0], point[1] - 7, value_format(value), anchor="middle"))
         if len(series) > 1:
             parts.append(f'<rect x="{legend_x:.1f}" y="34" width="12" height="12" fill="{color}"/>')
             parts.append(_text(legend_x + 16, 44, name))
             legend_x += 32 + text_width(name)
-    return _svg(width, height, title, parts)
+    return _svg(width, height, title, parts, description)
+
+
+def label_step(labels: Sequence[str], slot: float) -> int:
+    """Write every n-th x label, n the smallest that keeps the widest label clear of the next."""
+    widest = max(map(text_width, labels), default=0) + 6
+    return max(1, math.ceil(widest / slot)) if slot > 0 else 1
 
 
 def _floats(values: Sequence[Value]) -> list[float | None]:
@@ -212,11 +249,18 @@ def _segments(points: list) -> list[list]:
     return runs
 
 
+def tick_count(top: float) -> int:
+    """Intervals on the y axis that give round steps: 5 for 1, 2.5, 5 × 10^k (…, 0.5, 1), 4 otherwise."""
+    leading = top / 10 ** math.floor(math.log10(top)) if top > 0 else 1
+    return 5 if any(math.isclose(leading, digit) for digit in (1, 2.5, 5)) else 4
+
+
 def _y_axis(left: float, head: float, plot_w: float, plot_h: float, top: float, unit: str) -> list[str]:
     parts = []
-    for tick in range(5):
-        value = top * tick / 4
-        y = head + plot_h * (1 - tick / 4)
+    intervals = tick_count(top)
+    for tick in range(intervals + 1):
+        value = top * tick / intervals
+        y = head + plot_h * (1 - tick / intervals)
         parts.append(_line(left, y, left + plot_w, y, "#ddd" if tick else "#888"))
         parts.append(_text(left - 6, y + FONT_SIZE * 0.35, f"{value:g}", anchor="end", fill="#666"))
     if unit:
@@ -232,11 +276,12 @@ def _text(x: float, y: float, text, anchor: str = "start", fill: str = "#222", e
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"{extra}>{escape(text)}</text>'
 
 
-def _svg(width: float, height: float, title: str, parts: list[str]) -> str:
+def _svg(width: float, height: float, title: str, parts: list[str], description: str = "") -> str:
+    desc = f"<desc>{escape(description)}</desc>" if description else ""
     return (
         f'<svg class="chart" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'role="img" aria-label="{escape(title)}" font-family="{FONT}" font-size="{FONT_SIZE}">'
-        f"<title>{escape(title)}</title>"
+        f"<title>{escape(title)}</title>{desc}"
         f'<text x="{width / 2:.1f}" y="20" text-anchor="middle" font-size="{FONT_SIZE + 3}" font-weight="bold" '
         f'fill="#222">{escape(title)}</text>' + "".join(parts) + "</svg>"
     )

@@ -224,7 +224,13 @@ def _coded(choices, value: str) -> dict | None:
 
 
 def _citizen(view: CitizenView) -> dict:
-    return {"name": view.name, "phone": view.phone, "id_number": view.id_number, "hidden": view.hidden, "full": view.full}
+    return {
+        "name": view.name,
+        "phone": view.phone,
+        "id_number": view.id_number,
+        "hidden": view.hidden,
+        "full": view.full,
+    }
 
 
 def _summary(order: WorkOrder, citizen: CitizenView, now) -> dict:
@@ -437,7 +443,7 @@ def _expected_version(body_version: int | None, if_match: str | None) -> int | N
         return body_version
     tag = if_match.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
-        raise invalid_input(_("If-Match 应为工单版本号，例如 \"3\"。"), {"If-Match": [_("应为版本号。")]})
+        raise invalid_input(_('If-Match 应为工单版本号，例如 "3"。'), {"If-Match": [_("应为版本号。")]})
     return int(tag)
 
 

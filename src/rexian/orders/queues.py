@@ -39,13 +39,9 @@ PAGE_SIZE = 50
 # ---------------------------------------------------------------- queues
 
 
-def _window(now) -> tuple:
-    return now, now + timedelta(hours=settings.REXIAN["DUE_SOON_HOURS"])
-
-
 def _due_soon(now) -> Q:
-    start, end = _window(now)
-    return Q(state__in=OPEN_STATES, due_at__gte=start, due_at__lt=end)
+    window = timedelta(hours=settings.REXIAN["DUE_SOON_HOURS"])
+    return Q(state__in=OPEN_STATES, due_at__gte=now, due_at__lt=now + window)
 
 
 def _overdue(now) -> Q:
@@ -74,6 +70,9 @@ def _pending_extension(user=None) -> Exists:
 
 @dataclass(frozen=True)
 class Queue:
+    """A named work queue: `centre` builds its condition for centre staff, `unit`
+    (when the two differ) for department staff, narrowed to their unit's desk."""
+
     key: str
     label: str
     # How the count card is coloured: "" plain, "amber" for 临期, "red" for 超期.
@@ -155,9 +154,13 @@ BOARDS = {
 }
 
 
+def _board_of(user) -> tuple[list, set]:
+    return BOARDS.get(user.role, (_CENTRE_BOARD, set()))
+
+
 def own_queues(user) -> list[Queue]:
     """The queues that are the role's own work, in board order (side bar shortcuts, worklist)."""
-    keys, primary = BOARDS.get(user.role, (_CENTRE_BOARD, set()))
+    keys, primary = _board_of(user)
     return [QUEUES[key] for key in keys if key in primary]
 
 
@@ -171,7 +174,7 @@ class BoardItem:
 def board(user, now=None) -> list[BoardItem]:
     """The role's queues with their counts, in one aggregate query."""
     now = now or timezone.now()
-    keys, primary = BOARDS.get(user.role, (_CENTRE_BOARD, set()))
+    keys, primary = _board_of(user)
     counts = (
         WorkOrder.objects.visible_to(user)
         .filter(state__in=OPEN_STATES)
@@ -248,7 +251,7 @@ class OrderFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        keys, _primary = BOARDS.get(user.role, (_CENTRE_BOARD, set()))
+        keys, _primary = _board_of(user)
         self.fields["queue"].choices = _choices((key, QUEUES[key].label) for key in keys)
         if user.role == Role.DEPARTMENT and user.department_id:
             self.fields["unit"].queryset = user.department.subtree().filter(active=True)

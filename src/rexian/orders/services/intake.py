@@ -47,7 +47,8 @@ def register(user, data: dict, now=None) -> WorkOrder:
 def create_order(user, clean: dict, now=None) -> WorkOrder:
     now = now or timezone.now()
     with transaction.atomic():
-        citizen = find_citizen(clean["phone"])
+        # Channels without a phone number (e-mail, WeChat) make a citizen of their own.
+        citizen = find_citizen(clean["phone"]) if clean["phone"] else None
         if citizen is None:
             citizen = Citizen.objects.create(
                 name=clean.get("name", ""), phone=clean["phone"], id_number=clean.get("id_number", ""), created_at=now

@@ -18,7 +18,9 @@ from rexian.orders.services.errors import InvalidInput
 from rexian.orders.views.base import INTAKE_ROLES, role_required, show_errors
 
 # Alt+<key> jumps to a field; letters chosen to avoid the browsers' own Alt menus (F, E, D).
-ACCESS_KEYS = {"phone": "p", "name": "n", "order_type": "t", "category": "c", "title": "b", "content": "r", "address": "a"}
+ACCESS_KEYS = {
+    "phone": "p", "name": "n", "order_type": "t", "category": "c", "title": "b", "content": "r", "address": "a",
+}
 HISTORY_LIMIT = 20
 
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    name = "rexian.channels"
+    verbose_name = "多渠道受理"
+
+    def ready(self):
+        from rexian.channels import answers  # noqa: F401  (answers go back out on their channel)
