@@ -9,6 +9,7 @@ import sys
 COMMAND_MODULES: list[str] = [
     "rexian.metrics.cli",
     "rexian.evaluation.evaluate_cli",
+    "rexian.telephony.probe_cli",
 ]
 
 

@@ -58,12 +58,15 @@ def tcp_hotline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SippPeer]:
 class KamailioTrunk:
     """Kamailio with kamailio_trunk.cfg: 407 digest challenge, Record-Route, relay to the hotline."""
 
+    LIFETIME = 900  # seconds, like SippPeer's
+
     def __init__(self, workdir: Path, hotline: SippPeer, algorithm: str) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.log = workdir / "kamailio.log"
         command = [
-            shutil.which("kamailio"), "-f", str(HERE / "kamailio_trunk.cfg"), "-DD", "-E",
+            # Kamailio has no lifetime option: coreutils' timeout ends it even if pytest is killed.
+            "timeout", "--kill-after=5", str(self.LIFETIME), shutil.which("kamailio"), "-f", str(HERE / "kamailio_trunk.cfg"), "-DD", "-E",
             "-Y", str(workdir), "-w", str(workdir), "-l", f"udp:{LOOPBACK}:{self.port}",
             "-A", f'UAS_URI="sip:{LOOPBACK}:{hotline.port}"', "-A", f'AUTH_ALGORITHM="{algorithm}"',
             "-n", "1", "-m", "32", "-M", "8", "-T", "-S",

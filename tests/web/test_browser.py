@@ -30,7 +30,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 @pytest.fixture
-def browser():
+def browser(transactional_db, live_server):
+    """Headless Chromium, closed before the database is flushed: its keep-alive
+    connections would otherwise keep server threads (and their database
+    sessions) open while the test database is torn down."""
     require_tool(CHROMIUM, "the browser test drives Debian's Chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:

@@ -12,6 +12,7 @@ from rexian.api.auth import AUTH
 from rexian.api.codec import Renderer, StrictJSONParser
 from rexian.api.schemas import Choice, Ref, choice
 from rexian.directory.api import router as directory_router
+from rexian.knowledge.api import router as knowledge_router
 from rexian.orders.api import router as orders_router
 
 
@@ -37,6 +38,7 @@ api = RexianAPI(
 errors.install(api)
 api.add_router("", orders_router)
 api.add_router("", directory_router)
+api.add_router("", knowledge_router)
 
 
 class UnitOut(Ref):

@@ -16,7 +16,8 @@ from rexian.orders.choices import State
 from rexian.orders.intake_forms import IntakeForm
 from rexian.orders.services.workflow import ACTIONS
 
-_TYPE_WORDS = {str: "字符串", bool: "布尔", int: "整数", Decimal: "数字", list[str]: "字符串数组"}
+_TYPE_WORDS = {str: "字符串", bool: "布尔", int: "整数", float: "数字", Decimal: "数字", list[str]: "字符串数组"}
+_FORMAT_WORDS = {"date": "日期 `2025-03-01`", "date-time": "时间 `2025-03-01T08:00:00+08:00`"}
 
 
 def _notes(field: forms.Field) -> str:
@@ -27,6 +28,8 @@ def _notes(field: forms.Field) -> str:
         notes.append("编码")
     if "enum" in limits:
         notes.append(" / ".join(f"`{value}`" for value in limits["enum"]))
+    if "format" in limits:
+        notes.append(_FORMAT_WORDS[limits["format"]])
     if "pattern" in limits:
         notes.append(f"格式 `{limits['pattern']}`")
     if "maxLength" in limits:

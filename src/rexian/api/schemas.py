@@ -48,16 +48,22 @@ def user_ref(user) -> dict | None:
 
 
 # Most specific first: ModelMultipleChoiceField ⊂ ModelChoiceField ⊂ ChoiceField,
-# DecimalField ⊂ IntegerField.
+# DecimalField and FloatField ⊂ IntegerField. Dates travel as strings and the
+# form parses them, so the messages about their format are the form's.
 _JSON_TYPES: list[tuple[type, Any]] = [
     (forms.ModelMultipleChoiceField, list[str]),
+    (forms.MultipleChoiceField, list[str]),
     (forms.ModelChoiceField, str),
     (forms.ChoiceField, str),
     (forms.BooleanField, bool),
     (forms.DecimalField, Decimal),
+    (forms.FloatField, float),
     (forms.IntegerField, int),
+    (forms.DateTimeField, str),
+    (forms.DateField, str),
     (forms.CharField, str),
 ]
+_FORMATS = {forms.DateTimeField: "date-time", forms.DateField: "date"}
 
 
 def json_type(field: forms.Field):
@@ -75,6 +81,8 @@ def documented_limits(field: forms.Field) -> dict:
         limits["maxLength"] = field.max_length
     if isinstance(field, forms.RegexField):
         limits["pattern"] = field.regex.pattern
+    if type(field) in _FORMATS:
+        limits["format"] = _FORMATS[type(field)]
     if getattr(field, "min_value", None) is not None:
         limits["minimum"] = field.min_value
     if getattr(field, "max_value", None) is not None:

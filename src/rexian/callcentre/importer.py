@@ -17,7 +17,10 @@ imported and the bad ones listed, so the file can be fixed and imported again
 import gzip
 import hashlib
 import io
+import queue
+import threading
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -160,7 +163,8 @@ def bulk_insert(model, columns: tuple[str, ...], rows: list[tuple], conflict: st
             # ON COMMIT DROP: the table lives as long as the import's transaction.
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
             cursor.execute(f"TRUNCATE {stage}")
-            with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([_copy_type(model, name) for name in columns])
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {tail}")
@@ -186,6 +190,16 @@ def bulk_insert(model, columns: tuple[str, ...], rows: list[tuple], conflict: st
             if returning:
                 returned += cursor.fetchall()
         return returned
+
+
+_COPY_TYPES = {"varchar": "text", "timestamp with time zone": "timestamptz", "integer": "int4", "smallint": "int2", "bigint": "int8"}
+
+
+def _copy_type(model, column: str) -> str:
+    """The PostgreSQL type name psycopg needs for a binary COPY of this column."""
+    db_type = model._meta.get_field(column).db_type(connection)
+    base = db_type.split("(")[0]
+    return _COPY_TYPES.get(base, base)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -235,6 +249,50 @@ class _Writer:
 
 
 # ---------------------------------------------------------------- files
+
+_END = object()
+
+
+def _read_ahead(items: Iterator, block: int = 2_000, depth: int = 16) -> Iterator:
+    """The items of a parser run in a thread, in order, so that reading and checking
+    the file overlaps with the database inserting the previous batch.
+
+    The parser must not touch the database (the connection belongs to this
+    thread). Its exceptions are raised here; stopping early stops the thread.
+    """
+    blocks: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce():
+        try:
+            pending = []
+            for item in items:
+                pending.append(item)
+                if len(pending) >= block:
+                    blocks.put(pending)
+                    pending = []
+                    if stop.is_set():
+                        return
+            blocks.put(pending)
+            blocks.put(_END)
+        except BaseException as error:  # handed to the consumer, which raises it
+            blocks.put(error)
+
+    thread = threading.Thread(target=produce, name="call-file-reader", daemon=True)
+    thread.start()
+    try:
+        while (pending := blocks.get()) is not _END:
+            if isinstance(pending, BaseException):
+                raise pending
+            yield from pending
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                blocks.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
 
 
 def file_sha256(path: Path) -> str:
@@ -314,18 +372,19 @@ def import_calls(
             batch = CallImport.objects.create(status=ImportStatus.DONE, **details)
             writer = _Writer(batch)
             if format == ImportFormat.CSV:
-                items = parse_csv(handle, stats)
+                parser = parse_csv(handle, stats)
             else:
-                items = parse_queue_log(handle, stats, number_called=number_called)
-            for item in items:
-                if isinstance(item, RowError):
-                    errors_total += 1
-                    if len(errors) < ERRORS_KEPT:
-                        errors.append({"line": item.line, "message": item.message})
-                    if not partial:
-                        writer.discard()  # the file will be rejected: stop writing, keep reading for errors
-                elif partial or not errors_total:
-                    writer.add(item)
+                parser = parse_queue_log(handle, stats, number_called=number_called)
+            with closing(_read_ahead(parser)) as items:
+                for item in items:
+                    if isinstance(item, RowError):
+                        errors_total += 1
+                        if len(errors) < ERRORS_KEPT:
+                            errors.append({"line": item.line, "message": item.message})
+                        if not partial:
+                            writer.discard()  # the file will be rejected: stop writing, keep reading for errors
+                    elif partial or not errors_total:
+                        writer.add(item)
             if errors_total and not partial:
                 raise _Rejected
             writer.flush()

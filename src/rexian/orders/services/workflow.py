@@ -282,7 +282,7 @@ def _merge(ctx):
         raise InvalidInput(_("不能并入自己。"), {"master": [_("不能并入自己")]})
     # A master waiting for its callback already has its approved answer: a duplicate
     # merged now would never follow it (see _follow_master) and stay merged for ever.
-    if master.state not in OPEN_STATES or master.state in (State.MERGED,):
+    if master.state not in OPEN_STATES or master.state in (State.MERGED, State.CALLBACK):
         raise InvalidInput(
             _("主工单 %(n)s 状态为“%(s)s”，不能接受并单。") % {"n": number, "s": master.get_state_display()},
             {"master": [_("主工单已结束或已被并单")]},
