@@ -12,8 +12,9 @@ assignments (returns, pass-downs) so that department visibility is realistic.
 Then ANALYZE, and each query the UI and API run for a queue or list page is
 timed (p50/p95 over up to --runs runs) through the real querysets
 (`rexian.orders.queues`, `WorkOrder.objects.visible_to`, the API's keyset page).
-Queries over the target print their EXPLAIN ANALYZE. With --try-indexes the
-candidate indexes in CANDIDATE_INDEXES are then created and the misses timed again.
+Queries over the target print their EXPLAIN ANALYZE. With --try, each of
+CANDIDATES (a planner setting, then indexes) is added in turn and every query
+timed again, to show what each would buy.
 """
 
 import argparse
@@ -41,14 +42,37 @@ STATE_MIX = [
 HANDLE_DAYS = {"consult": 4, "help": 4, "complaint": 21, "report": 21, "suggestion": 21, "praise": 21, "other": 21}
 DISPATCHED = {"dispatched", "handling", "replied", "callback"}
 
-# Indexes --try-indexes adds to see what they buy (what to propose for the models).
-CANDIDATE_INDEXES = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    # search(): UPPER(col) LIKE UPPER('%text%') on number, title, content, address.
-    "CREATE INDEX IF NOT EXISTS bench_wo_number_trgm ON orders_workorder USING gin (UPPER(number) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS bench_wo_title_trgm ON orders_workorder USING gin (UPPER(title) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS bench_wo_content_trgm ON orders_workorder USING gin (UPPER(content) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS bench_wo_address_trgm ON orders_workorder USING gin (UPPER(address) gin_trgm_ops)",
+OPEN = "('registered', 'dispatched', 'returned', 'handling', 'replied', 'callback')"
+# What --try adds, phase by phase, to see what each buys (the proposals for the models and docs).
+CANDIDATES = [
+    ("random_page_cost = 1.1（SSD）", ["SET random_page_cost = 1.1"]),
+    ("+ 派单记录 (order, unit) 覆盖索引", [
+        "CREATE INDEX IF NOT EXISTS bench_asg_order_unit ON orders_assignment (order_id, unit_id) INCLUDE (status)",
+        "VACUUM ANALYZE orders_assignment",
+    ]),
+    ("+ 未办结部分索引 created_at / due_at", [
+        f"CREATE INDEX IF NOT EXISTS bench_wo_open_created ON orders_workorder (created_at) WHERE state IN {OPEN}",
+        f"CREATE INDEX IF NOT EXISTS bench_wo_open_due ON orders_workorder (due_at) WHERE state IN {OPEN}",
+        "ANALYZE orders_workorder",
+    ]),
+    ("+ pg_trgm GIN（编号/标题/内容/地址）", [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE INDEX IF NOT EXISTS bench_wo_number_trgm ON orders_workorder USING gin (UPPER(number) gin_trgm_ops)",
+        "CREATE INDEX IF NOT EXISTS bench_wo_title_trgm ON orders_workorder USING gin (UPPER(title) gin_trgm_ops)",
+        "CREATE INDEX IF NOT EXISTS bench_wo_content_trgm ON orders_workorder USING gin (UPPER(content) gin_trgm_ops)",
+        "CREATE INDEX IF NOT EXISTS bench_wo_address_trgm ON orders_workorder USING gin (UPPER(address) gin_trgm_ops)",
+        "ANALYZE orders_workorder",
+    ]),
+]
+DROP_CANDIDATES = [
+    "RESET random_page_cost",
+    "DROP INDEX IF EXISTS bench_asg_order_unit",
+    "DROP INDEX IF EXISTS bench_wo_open_created",
+    "DROP INDEX IF EXISTS bench_wo_open_due",
+    "DROP INDEX IF EXISTS bench_wo_number_trgm",
+    "DROP INDEX IF EXISTS bench_wo_title_trgm",
+    "DROP INDEX IF EXISTS bench_wo_content_trgm",
+    "DROP INDEX IF EXISTS bench_wo_address_trgm",
 ]
 
 
@@ -184,6 +208,11 @@ class Loader:
                         extension_id += 1
                         yield "extension", (extension_id, pk, lead, None, 5, "需协调多个部门", "pending", now - timedelta(hours=rng.uniform(1, 48)),
                                             None, None, "", None, None)
+                    elif rng.random() < 0.03:  # an extension decided long ago
+                        extension_id += 1
+                        asked = min(now, dispatched_at + timedelta(days=rng.uniform(1, 5)))
+                        yield "extension", (extension_id, pk, lead, None, 5, "需协调多个部门", rng.choice(["approved", "rejected"]), asked,
+                                            dispatcher_id, asked + timedelta(hours=3), "", due, due + timedelta(days=7))
             yield "order", {
                 "id": pk,
                 "number": number,
@@ -349,21 +378,21 @@ def explain(fn) -> str:
     return "\n\n".join(plans)
 
 
-def run_queries(runs: int, budget: float, show_plans: bool = True) -> list:
-    rows, misses = [], []
-    for group, label, fn in queries():
+def run_queries(items, runs: int, budget: float) -> list[dict]:
+    results = []
+    for group, label, fn in items:
         figures = summary_ms(measure(fn, runs, budget))
-        mark = "" if figures["p95"] < TARGET_MS else "  ← 超过目标"
-        rows.append([group, label, figures["n"], figures["p50"], figures["p95"], figures["max"], mark.strip()])
-        print(f"  {group:<14} {label:<34} n={figures['n']:<4} p50={figures['p50']:8.2f} ms  p95={figures['p95']:8.2f} ms{mark}", flush=True)
-        if mark:
-            misses.append((group, label, fn))
-    print()
-    print(table(rows, ["用户", "查询", "次数", "p50 ms", "p95 ms", "max ms", ""]))
-    if show_plans:
-        for group, label, fn in misses:
-            print(f"\n---- EXPLAIN ANALYZE: {group} {label}\n{explain(fn)}")
-    return misses
+        miss = figures["p95"] >= TARGET_MS
+        results.append({"group": group, "label": label, "fn": fn, **figures, "miss": miss})
+        print(f"  {group:<14} {label:<36} n={figures['n']:<4} p50={figures['p50']:8.2f} ms  p95={figures['p95']:8.2f} ms"
+              + ("  ← 超过目标" if miss else ""), flush=True)
+    return results
+
+
+def print_plans(results) -> None:
+    for result in results:
+        if result["miss"]:
+            print(f"\n---- EXPLAIN (ANALYZE, BUFFERS): {result['group']} {result['label']}\n{explain(result['fn'])}")
 
 
 def main(argv=None) -> int:
@@ -374,7 +403,10 @@ def main(argv=None) -> int:
     parser.add_argument("--database", default="rexian_bench")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (see --reuse)")
     parser.add_argument("--reuse", action="store_true", help="use the database an earlier --keep run loaded")
-    parser.add_argument("--try-indexes", action="store_true", help="add CANDIDATE_INDEXES and time the misses again")
+    parser.add_argument("--try", dest="try_candidates", action="store_true",
+                        help="then add each of CANDIDATES in turn (settings, indexes) and time everything again")
+    parser.add_argument("--compare-runs", type=int, default=50, help="runs per query in the --try phases (default 50)")
+    parser.add_argument("--no-plans", dest="plans", action="store_false", help="do not print EXPLAIN ANALYZE of the misses")
     args = parser.parse_args(argv)
 
     print(f"orders_queries: {machine()}")
@@ -401,10 +433,11 @@ def main(argv=None) -> int:
             loaded = time.perf_counter() - started
             started = time.perf_counter()
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                # As autovacuum would have it on a live system: statistics and the visibility map.
+                cursor.execute("VACUUM ANALYZE")
             print(
                 f"loaded {counts['orders']:,} orders, {counts['assignments']:,} assignments, {counts['citizens']:,} citizens, "
-                f"{counts['extensions']:,} pending extensions in {loaded:.1f} s; ANALYZE {time.perf_counter() - started:.1f} s "
+                f"{counts['extensions']:,} extensions in {loaded:.1f} s; VACUUM ANALYZE {time.perf_counter() - started:.1f} s "
                 f"(CPU of this process {cpu_seconds() - cpu:.1f} s)"
             )
         total = WorkOrder.objects.count()
@@ -414,18 +447,38 @@ def main(argv=None) -> int:
         states = dict(WorkOrder.objects.order_by().values_list("state").annotate(n=Count("id")))
         print(f"{total:,} orders, database {size}; open: " + ", ".join(f"{k} {v:,}" for k, v in sorted(states.items()) if k not in ("closed", "merged", "transferred", "voided")))
         print(f"\ntarget: p95 < {TARGET_MS:.0f} ms for queue queries; runs ≤ {args.runs} or {args.budget:.0f} s per query\n")
-        misses = run_queries(args.runs, args.budget)
-        if args.try_indexes and misses:
-            print("\n==== with the candidate indexes:")
+        items = queries()
+        with connection.cursor() as cursor:
+            for statement in DROP_CANDIDATES:  # a --keep'ed database may still hold them
+                cursor.execute(statement)
+        baseline = run_queries(items, args.runs, args.budget)
+        print()
+        print(table([[r["group"], r["label"], r["n"], r["p50"], r["p95"], r["max"], "超过目标" if r["miss"] else ""] for r in baseline],
+                    ["用户", "查询", "次数", "p50 ms", "p95 ms", "max ms", ""]))
+        if args.plans:
+            print_plans(baseline)
+        if args.try_candidates:
+            phases = [baseline]
+            for title, statements in CANDIDATES:
+                print(f"\n==== {title}")
+                with connection.cursor() as cursor:
+                    for statement in statements:
+                        started = time.perf_counter()
+                        cursor.execute(statement)
+                        print(f"  {statement}  ({time.perf_counter() - started:.1f} s)")
+                phases.append(run_queries(items, args.compare_runs, args.budget / 2))
+            rows = []
+            for index, result in enumerate(baseline):
+                rows.append([result["group"], result["label"], *[phase[index]["p95"] for phase in phases]])
+            print("\np95 (ms) as shipped, then adding each candidate in turn:\n")
+            print(table(rows, ["用户", "查询", "现状", *[f"{n + 1}" for n in range(len(CANDIDATES))]]))
+            for n, (title, _statements) in enumerate(CANDIDATES):
+                print(f"  {n + 1} = {title}")
+            if args.plans:
+                print_plans(phases[-1])
             with connection.cursor() as cursor:
-                for statement in CANDIDATE_INDEXES:
-                    started = time.perf_counter()
+                for statement in DROP_CANDIDATES:
                     cursor.execute(statement)
-                    print(f"  {statement}  ({time.perf_counter() - started:.1f} s)")
-                cursor.execute("ANALYZE orders_workorder")
-            for group, label, fn in misses:
-                figures = summary_ms(measure(fn, args.runs, args.budget))
-                print(f"  {group:<14} {label:<34} n={figures['n']:<4} p50={figures['p50']:8.2f} ms  p95={figures['p95']:8.2f} ms")
         return 0
     finally:
         if not args.keep:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rexian.routing",
     "rexian.dashboards",
     "rexian.channels",
+    "rexian.telephony",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from rexian.api.api import api
 from rexian.knowledge.urls import public_urlpatterns as public_knowledge
 from rexian.orders.views import home
 
@@ -12,5 +13,5 @@ urlpatterns = [
     path("knowledge/", include("rexian.knowledge.urls")),
     path("dashboards/", include("rexian.dashboards.urls")),
     path("public/knowledge/", include((public_knowledge, "public_knowledge"))),
-    # API mounted here
+    path("api/v1/", api.urls),
 ]

@@ -9,7 +9,7 @@ def test_malformed_json_is_422_with_a_clear_message(api, city):
     body = error(response)
     assert body["code"] == "invalid_input"
     assert "JSON" in body["message"]
-    assert body["details"]["errors"]["body"]
+    assert body["details"]["errors"]["__all__"]
 
 
 def test_a_lone_surrogate_is_refused_as_bad_json(api, city):
@@ -34,7 +34,7 @@ def test_absurdly_nested_json_is_422(api, city):
 def test_a_body_that_is_not_an_object_is_422(api, city):
     response = api("agent").post("/orders", '"just a string"')
     assert response.status_code == 422
-    assert error(response)["details"]["errors"] == {"body": ["应为 JSON 对象。"]}
+    assert error(response)["details"]["errors"] == {"__all__": ["应为 JSON 对象。"]}
 
 
 def test_wrong_types_are_422_with_field_errors(api, city):
@@ -143,3 +143,26 @@ def test_the_openapi_document_lists_the_endpoints(db):
     variants = action_body["content"]["application/json"]["schema"]["oneOf"]
     assert "Action_dispatch" in {variant["title"] for variant in variants}
     assert {"BearerToken", "SessionCookie"} <= set(document["components"]["securitySchemes"])
+
+
+def test_field_errors_map_locations_to_form_field_names():
+    from rexian.api.errors import field_errors
+
+    ninja_errors = [
+        {"loc": ("body", "payload", "phone"), "type": "string_type", "msg": "…"},
+        {"loc": ("body", "payload", "assisting", 0), "type": "string_type", "msg": "…"},
+        {"loc": ("body", "payload"), "type": "missing", "msg": "…"},
+        {"loc": ("query", "filters", "state", 1), "type": "enum", "msg": "…", "ctx": {"expected": "'a' or 'b'"}},
+        {"loc": ("query", "payload"), "type": "missing", "msg": "…"},
+    ]
+    assert field_errors(ninja_errors) == {
+        "phone": ["应为字符串。"],
+        "assisting": ["应为字符串。"],
+        "__all__": ["必填。"],
+        "state": ["应为以下之一：'a' or 'b'。"],
+        "payload": ["必填。"],
+    }
+    # A plain pydantic error about a field that happens to be called "body".
+    assert field_errors([{"loc": ("body",), "type": "string_type", "msg": "…"}], source="body") == {
+        "body": ["应为字符串。"]
+    }

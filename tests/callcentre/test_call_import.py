@@ -234,3 +234,37 @@ def test_it_spans_batches(db, write, monkeypatch):
 
     assert CallRecord.objects.count() == 23
     assert sum(CallSlotStat.objects.values_list("offered", flat=True)) == 23
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_once_count_each_call_once(tmp_path):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
+    rows = twelve_csv().splitlines(keepends=True)
+    (tmp_path / "a.csv").write_text("".join(rows[:10]))  # c01..c09
+    (tmp_path / "b.csv").write_text(rows[0] + "".join(rows[4:]))  # c04..c12, overlapping c04..c09
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run(name, source):
+        from django.db import connection as own
+
+        try:
+            barrier.wait()
+            results.append(import_calls(tmp_path / name, source=source))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=run, args=(name, "pbx")) for name in ("a.csv", "b.csv")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(result.record.calls_added for result in results) == [3, 9]  # whichever came second adds 3
+    assert CallRecord.objects.count() == 12
+    assert sum(CallSlotStat.objects.values_list("offered", flat=True)) == 12

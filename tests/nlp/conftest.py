@@ -33,6 +33,11 @@ def corpus() -> tuple[list[str], list[str]]:
 
 
 @pytest.fixture(scope="session")
+def make_corpus():
+    return synthetic_corpus
+
+
+@pytest.fixture(scope="session")
 def taidi():
     """The taidi2020 directory; skipped when absent, except under CI where it must exist."""
     directory = taidi_dir()

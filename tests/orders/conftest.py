@@ -46,13 +46,6 @@ STEPS = {
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Argon2 costs ~0.25 s a hash and every test creates nine users; the
-    # production hasher has its own test in tests/accounts.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_calendar():
     # The calendar caches overrides for a minute and a rolled-back test sends no
     # post_delete signal: start and leave every test with an empty cache.
@@ -104,7 +97,7 @@ def carry(users):
     return run
 
 
-def footprint(order) -> dict:
+def _footprint(order) -> dict:
     """Everything an action could change, to prove a refused one changed nothing."""
     return {
         "order": WorkOrder.objects.filter(pk=order.pk).values().get(),
@@ -117,6 +110,11 @@ def footprint(order) -> dict:
             for model in (WorkOrder, WorkOrderEvent, Assignment, Reply, Callback, ExtensionRequest, Supervision, Notification)
         },
     }
+
+
+@pytest.fixture
+def footprint():
+    return _footprint
 
 
 @pytest.fixture
@@ -157,7 +155,7 @@ def refused(users):
 
     def run(order, name, who, data=None, *, error=InvalidTransition, says=None):
         order.refresh_from_db()
-        before = footprint(order)
+        before = _footprint(order)
         user = users[who] if isinstance(who, str) else who
         with pytest.raises(error) as caught:
             workflow.perform(order, name, user, data or {})
@@ -174,7 +172,7 @@ def refused(users):
             assert name not in allowed
         if error is InvalidTransition:
             assert err.details["state"] == order.state
-        assert footprint(order) == before
+        assert _footprint(order) == before
         return err
 
     return run

@@ -4,6 +4,7 @@ The clock stands on Monday 2026-03-02 10:00 (Asia/Shanghai) unless a test moves 
 """
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,8 +14,7 @@ from rexian.orders.services import intake, workflow
 from rexian.orders.services.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, UnknownAction
 from rexian.workdays.calendar import add_working_days
 
-from conftest import SHANGHAI  # noqa: E402  (tests/orders/conftest.py)
-
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 END_OF = dt.time(23, 59, 59)
 
 
@@ -673,13 +673,13 @@ def test_an_admin_may_act_for_the_current_unit(order, carry, act):
     act(order, "accept", "admin", to="handling")
 
 
-def test_it_refuses_a_stale_version_and_changes_nothing(order, users, footprint_of):
-    before = footprint_of(order)
+def test_it_refuses_a_stale_version_and_changes_nothing(order, users, footprint):
+    before = footprint(order)
     with pytest.raises(Conflict) as caught:
         workflow.perform(order, "dispatch", users["dispatcher"], {"unit": "ZJJ"}, expected_version=order.version - 1 or 99)
     assert caught.value.details == {"state": "registered", "version": 1}
     assert "待派单" in caught.value.message
-    assert footprint_of(order) == before
+    assert footprint(order) == before
 
 
 def test_it_accepts_the_current_version(order, users):
@@ -687,19 +687,12 @@ def test_it_accepts_the_current_version(order, users):
     assert result.version == 2
 
 
-def test_it_refuses_an_unknown_action(order, users, footprint_of):
-    before = footprint_of(order)
+def test_it_refuses_an_unknown_action(order, users, footprint):
+    before = footprint(order)
     with pytest.raises(UnknownAction) as caught:
         workflow.perform(order, "teleport", users["admin"], {})
     assert caught.value.details["allowed"] == sorted(workflow.ACTIONS)
-    assert footprint_of(order) == before
-
-
-@pytest.fixture
-def footprint_of():
-    from conftest import footprint
-
-    return footprint
+    assert footprint(order) == before
 
 
 # ---------------------------------------------------------------- the whole loop

@@ -8,6 +8,7 @@ nothing at all.
 """
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings as hsettings, strategies as st, target
@@ -27,7 +28,7 @@ from rexian.orders.models import (
 from rexian.orders.services import intake, workflow
 from rexian.orders.services.errors import Conflict, InvalidInput, WorkflowError
 
-from conftest import SHANGHAI  # tests/orders/conftest.py
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 WHO = ["agent", "dispatcher", "housing", "property", "urban", "reviewer", "callback", "supervisor", "admin"]
 UNITS = ["ZJJ", "ZJJ-WY", "CGJ", "D01", "D01-S01"]

@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from django.db import connections
 
 from tests.conftest import require_tool
 
@@ -31,15 +32,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 @pytest.fixture
 def browser(transactional_db, live_server):
-    """Headless Chromium, closed before the database is flushed: its keep-alive
-    connections would otherwise keep server threads (and their database
-    sessions) open while the test database is torn down."""
+    """Headless Chromium for one test.
+
+    Playwright's sync API runs the code after it in a greenlet with its own
+    context, so ORM calls there (fixtures set up later) open a second database
+    connection; it is closed here, or PostgreSQL refuses to drop the test database.
+    """
     require_tool(CHROMIUM, "the browser test drives Debian's Chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+        connections.close_all()
 
 
 def _log_in(browser, live_server, username):

@@ -19,12 +19,12 @@ from rexian.orders.services.errors import WorkflowError
 
 logger = logging.getLogger("rexian.api")
 
-# Where ninja files a request value: the first element of an error's `loc`.
-_SOURCES = {"body", "query", "path", "header", "cookie", "form"}
 # Endpoints name their body parameter `payload` and their query schema
 # `filters`; these wrap the fields and are dropped from field names.
 WRAPPER_PARAMS = {"payload", "filters"}
-WHOLE_BODY = "body"
+# Errors about the body as a whole (not JSON, not an object, missing), filed
+# like a form's non-field errors: no field can be called that.
+WHOLE_BODY = "__all__"
 
 
 class ApiError(Exception):
@@ -90,10 +90,8 @@ _TYPE_MESSAGES = {
 
 
 def _field_name(loc) -> str:
-    parts = list(loc)
-    if parts and parts[0] in _SOURCES:
-        parts = parts[1:]
-    if parts and parts[0] in WRAPPER_PARAMS:
+    source, *parts = loc
+    if parts and parts[0] in WRAPPER_PARAMS and (len(parts) > 1 or source == "body"):
         parts = parts[1:]
     # List indexes are dropped: form fields report errors per field, not per item.
     return ".".join(str(part) for part in parts if not isinstance(part, int)) or WHOLE_BODY
@@ -106,11 +104,16 @@ def _message(error: dict) -> str:
     return template.format(**error.get("ctx", {}))
 
 
-def field_errors(errors: list[dict]) -> dict[str, list[str]]:
-    """Pydantic/ninja error items → `{"field": ["message", …]}`, the forms' shape."""
+def field_errors(errors: list[dict], source: str | None = None) -> dict[str, list[str]]:
+    """Ninja's error items → `{"field": ["message", …]}`, the forms' shape.
+
+    A ninja `loc` starts with where the value came from ("body", "query" …);
+    pass `source` for plain pydantic errors, whose `loc` does not.
+    """
     result: dict[str, list[str]] = {}
     for error in errors:
-        result.setdefault(_field_name(error.get("loc", ())), []).append(_message(error))
+        loc = (source, *error["loc"]) if source else tuple(error["loc"])
+        result.setdefault(_field_name(loc), []).append(_message(error))
     return result
 
 

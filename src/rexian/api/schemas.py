@@ -122,4 +122,4 @@ def parse(schema: type[BaseModel], payload: Any) -> BaseModel:
     try:
         return schema.model_validate(payload if payload is not None else {})
     except ValidationError as error:
-        raise invalid_fields(field_errors(error.errors(include_url=False))) from None
+        raise invalid_fields(field_errors(error.errors(include_url=False), source="body")) from None

@@ -27,12 +27,13 @@ decimals, and mean durations rounded up, so no figure claims a threshold that
 was not met.
 """
 
-from collections.abc import Iterable
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
 from django.utils import timezone
@@ -47,7 +48,7 @@ from rexian.callcentre.models import (
     CallRecord,
     CallSlotStat,
 )
-from rexian.evaluation.rates import cut_percent, ratio, round_up
+from rexian.evaluation.rates import cut, cut_percent, ratio, round_up
 
 BY_CHOICES = ("period", "day", "hour", "half_hour")
 SPLIT_CHOICES = ("queue", "number_called")
@@ -91,7 +92,7 @@ class Rate:
             "numerator": self.numerator,
             "denominator": self.denominator,
             "fraction": None if value is None else f"{value.numerator}/{value.denominator}",
-            "percent": None if value is None else str(self.percent),
+            "percent": None if value is None else str(cut(value * 100)),
         }
 
 
@@ -125,16 +126,23 @@ class Mean:
             "total_seconds": self.total,
             "count": self.count,
             "fraction": None if value is None else f"{value.numerator}/{value.denominator}",
-            "seconds": None if value is None else str(self.seconds),
+            "seconds": None if value is None else str(round_up(value, 2)),
         }
 
 
-Sums = dict[str, int]  # column of SUM_COLUMNS -> value; missing columns are 0
+Sums = list[int]  # values of SUM_COLUMNS (or of the columns asked for), in that order
+_INDEX = {name: index for index, name in enumerate(SUM_COLUMNS)}
+_OFFERED, _ANSWERED, _ABANDONED = _INDEX["offered"], _INDEX["answered"], _INDEX["abandoned"]
+_ANS, _ABN = _INDEX[ANSWERED_BUCKETS[0]], _INDEX[ABANDONED_BUCKETS[0]]
+_BUCKETS = len(ANSWERED_BUCKETS)
+
+
+def _zero() -> Sums:
+    return [0] * len(SUM_COLUMNS)
 
 
 def _add(total: Sums, more: Sums) -> Sums:
-    for column, value in more.items():
-        total[column] = total.get(column, 0) + value
+    total[:] = map(operator.add, total, more)
     return total
 
 
@@ -167,26 +175,25 @@ class Counts:
 
     @classmethod
     def from_sums(cls, sums: Sums, threshold: int, short_abandon: int, standard: int) -> "Counts":
-        get = sums.get
-        answered_hist = [get(name, 0) for name in ANSWERED_BUCKETS]
-        abandoned_hist = [get(name, 0) for name in ABANDONED_BUCKETS]
+        answered_hist = sums[_ANS : _ANS + _BUCKETS]
+        abandoned_hist = sums[_ABN : _ABN + _BUCKETS]
         # Buckets 0–60 are single seconds, so "waited less than S s" is buckets 0..S-1.
         short = sum(abandoned_hist[:short_abandon])
         short_wait = sum(seconds * abandoned_hist[seconds] for seconds in range(short_abandon))
         through = _bucket_through(threshold)
         return cls(
-            offered=get("offered", 0) - short,
-            answered=get("answered", 0),
-            abandoned=get("abandoned", 0) - short,
+            offered=sums[_OFFERED] - short,
+            answered=sums[_ANSWERED],
+            abandoned=sums[_ABANDONED] - short,
             short_abandoned=short,
-            unanswered_other=get("unanswered_other", 0),
+            unanswered_other=sums[_INDEX["unanswered_other"]],
             answered_within=sum(answered_hist[:through]),
             abandoned_within=sum(abandoned_hist[short_abandon:through]),
             answered_within_standard=sum(answered_hist[: _bucket_through(standard)]),
-            sum_wait_answered=get("sum_wait_answered", 0),
-            sum_wait_abandoned=get("sum_wait_abandoned", 0) - short_wait,
-            talked=get("talked", 0),
-            sum_talk=get("sum_talk", 0),
+            sum_wait_answered=sums[_INDEX["sum_wait_answered"]],
+            sum_wait_abandoned=sums[_INDEX["sum_wait_abandoned"]] - short_wait,
+            talked=sums[_INDEX["talked"]],
+            sum_talk=sums[_INDEX["sum_talk"]],
         )
 
 
@@ -363,19 +370,31 @@ class _StatSource:
     def __init__(self, start, end, filters):
         self.queryset = CallSlotStat.objects.filter(slot_start__gte=start, slot_start__lt=end, **filters)
 
-    def sums(self, group: tuple[str, ...], columns: Iterable[str] = SUM_COLUMNS) -> dict[tuple, Sums]:
+    def sums(self, group: tuple[str, ...], columns: tuple[str, ...] = SUM_COLUMNS) -> dict[tuple, Sums]:
         sums = {f"s_{column}": Sum(column) for column in columns}
         if not group:
             row = self.queryset.aggregate(**sums)
-            return {(): {column[2:]: int(value or 0) for column, value in row.items()}}
-        rows = self.queryset.values(*group).annotate(**sums).order_by()
-        return {
-            tuple(row[name] for name in group): {column[2:]: int(row[column] or 0) for column in sums} for row in rows
-        }
+            return {(): [int(row[name] or 0) for name in sums]}
+        # Raw rows: the ORM's per-value converters cost more than the query for a month of half-hours.
+        sql, params = self.queryset.values(*group).annotate(**sums).order_by().query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        width = len(group)
+        day = group.index("day") if "day" in group else None
+        result = {}
+        for row in rows:
+            key = row[:width]
+            if day is not None and isinstance(key[day], str):  # SQLite gives dates as text
+                key = (*key[:day], date.fromisoformat(key[day]), *key[day + 1 :])
+            result[key] = [int(value) for value in row[width:]]
+        return result
 
 
 class _RecordSource:
     """The same sums computed straight from CallRecord: one scan, rolled up in Python."""
+
+    _FIELDS = ("day", "slot", "queue", "number_called")
 
     def __init__(self, start, end, filters):
         tz = timezone.get_default_timezone()
@@ -395,37 +414,43 @@ class _RecordSource:
                 + Case(When(Q(minute__gte=30), then=Value(1)), default=Value(0), output_field=IntegerField()),
                 bucket=bucket,
             )
-            .values("day", "slot", "queue", "number_called", "outcome", "bucket")
+            .values_list(*self._FIELDS, "outcome", "bucket")
             .annotate(calls=Count("id"), waits=Sum(wait), talks=Sum("talk_seconds"), talked=Count("talk_seconds"))
             .order_by()
         )
         self.fine: dict[tuple, Sums] = {}
-        for row in rows:
-            sums = self.fine.setdefault((row["day"], row["slot"], row["queue"], row["number_called"]), {})
-            calls, waits = row["calls"], int(row["waits"] or 0)
-            outcome = row["outcome"]
+        for day, slot, queue, number, outcome, bucket, calls, waits, talks, talked in rows:
+            sums = self.fine.get((day, slot, queue, number))
+            if sums is None:
+                sums = self.fine[(day, slot, queue, number)] = _zero()
+            sums[_OFFERED] += calls
             if outcome == CallOutcome.ANSWERED:
-                increments = {
-                    "answered": calls,
-                    "sum_wait_answered": waits,
-                    ANSWERED_BUCKETS[row["bucket"]]: calls,
-                    "talked": row["talked"],
-                    "sum_talk": int(row["talks"] or 0),
-                }
+                sums[_ANSWERED] += calls
+                sums[_INDEX["sum_wait_answered"]] += int(waits)
+                sums[_ANS + bucket] += calls
+                sums[_INDEX["talked"]] += talked
+                sums[_INDEX["sum_talk"]] += int(talks or 0)
             elif outcome == CallOutcome.ABANDONED:
-                increments = {"abandoned": calls, "sum_wait_abandoned": waits, ABANDONED_BUCKETS[row["bucket"]]: calls}
+                sums[_ABANDONED] += calls
+                sums[_INDEX["sum_wait_abandoned"]] += int(waits)
+                sums[_ABN + bucket] += calls
             else:
-                increments = {"unanswered_other": calls}
-            _add(sums, {"offered": calls, **increments})
+                sums[_INDEX["unanswered_other"]] += calls
 
-    _FIELDS = ("day", "slot", "queue", "number_called")
-
-    def sums(self, group: tuple[str, ...], columns: Iterable[str] = SUM_COLUMNS) -> dict[tuple, Sums]:
+    def sums(self, group: tuple[str, ...], columns: tuple[str, ...] = SUM_COLUMNS) -> dict[tuple, Sums]:
         positions = [self._FIELDS.index(name) for name in group]
+        wanted = [_INDEX[name] for name in columns]
         result: dict[tuple, Sums] = {}
         for key, sums in self.fine.items():
-            _add(result.setdefault(tuple(key[i] for i in positions), {}), sums)
-        return result or ({(): {}} if not group else {})
+            subset = [sums[i] for i in wanted]
+            key = tuple(key[i] for i in positions)
+            if key in result:
+                _add(result[key], subset)
+            else:
+                result[key] = subset
+        if not group and not result:
+            result[()] = [0] * len(columns)
+        return result
 
 
 # ---------------------------------------------------------------- the report
@@ -514,36 +539,43 @@ def call_figures(
         counts = Counts.from_sums(sums, threshold, short_abandon, config.answer_seconds)
         return Figures(label, period_start, period_end, threshold, short_abandon, counts, group or {})
 
-    # Half-hour offered/answered for the 24-hour windows; the same rows serve by=hour/half_hour.
-    fine_columns = SUM_COLUMNS if by in ("hour", "half_hour") else ("offered", "answered", *ABANDONED_BUCKETS[:short_abandon])
+    # Half-hours for the 24-hour windows; with by=hour or half_hour the same rows make the table.
+    fine_columns = SUM_COLUMNS if by in ("hour", "half_hour") else _WINDOW_COLUMNS[: 2 + short_abandon]
     fine = source.sums(("day", "slot"), fine_columns)
-    worst = _worst_window(start, end, fine, short_abandon)
+    short_from = fine_columns.index(ABANDONED_BUCKETS[0]) if short_abandon else 0
+    worst = _worst_window(start, end, fine, short_from, short_abandon)
 
     split_group = (split,) if split else ()
     if by == "period":
-        by_key = source.sums(split_group) if split else {(): _add({}, source.sums(())[()])}
+        by_key = source.sums(split_group)
         periods = [((), start, end, f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}")]
     elif by == "day":
         by_key = source.sums(("day", *split_group))
         periods = _period_keys(start, end, by)
     else:
-        rows = source.sums(("day", "slot", *split_group)) if split else fine
-        by_key = {}
-        for (day, slot, *rest), sums in rows.items():
-            key = (day, slot // 2 if by == "hour" else slot, *rest)
-            _add(by_key.setdefault(key, {}), sums)
+        by_key = source.sums(("day", "slot", *split_group)) if split else fine
+        if by == "hour":
+            hours: dict[tuple, Sums] = {}
+            for (day, slot, *rest), sums in by_key.items():
+                key = (day, slot // 2, *rest)
+                if key in hours:
+                    _add(hours[key], sums)
+                else:
+                    hours[key] = list(sums)
+            by_key = hours
         periods = _period_keys(start, end, by)
 
     split_values = sorted({key[-1] for key in by_key}) if split else [None]
-    rows_out: list[Figures] = []
-    total: Sums = {}
+    rows: list[Figures] = []
+    total = _zero()
     for value in split_values:
         for key, period_start, period_end, label in periods:
-            sums = by_key.get((*key, value) if split else key, {})
-            _add(total, sums)
-            rows_out.append(figures(label, period_start, period_end, sums, {split: value} if split else None))
-    if by == "period" and not split:
-        rows_out = []
+            sums = by_key.get((*key, value) if split else key)
+            if sums is None:
+                sums = _zero()
+            else:
+                _add(total, sums)
+            rows.append(figures(label, period_start, period_end, sums, {split: value} if split else None))
     return Report(
         start=start,
         end=end,
@@ -553,20 +585,30 @@ def call_figures(
         short_abandon=short_abandon,
         filters=filters,
         total=figures(f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}", start, end, total),
-        rows=rows_out,
+        rows=[] if by == "period" and not split else rows,
         worst_24h=worst,
     )
 
 
-def _worst_window(start: datetime, end: datetime, fine: dict[tuple, Sums], short_abandon: int) -> Window | None:
-    """The 24 hours, starting on any half-hour in the period, with the lowest 接通率."""
+_WINDOW_COLUMNS = ("offered", "answered", *ABANDONED_BUCKETS[:61])
+
+
+def _worst_window(start, end, fine: dict[tuple, Sums], short_from: int, short_abandon: int) -> Window | None:
+    """The 24 hours, starting on any half-hour in the period, with the lowest 接通率.
+
+    `fine` holds sums per (day, slot) that start with offered, answered; the
+    short-abandon buckets are at short_from.
+    """
     offered: list[int] = []
     answered: list[int] = []
     for (day, slot), _start, _end, _label in _period_keys(start, end, "half_hour"):
-        sums = fine.get((day, slot), {})
-        short = sum(sums.get(name, 0) for name in ABANDONED_BUCKETS[:short_abandon])
-        offered.append(sums.get("offered", 0) - short)
-        answered.append(sums.get("answered", 0))
+        sums = fine.get((day, slot))
+        if sums is None:
+            offered.append(0)
+            answered.append(0)
+        else:
+            offered.append(sums[_OFFERED] - sum(sums[short_from : short_from + short_abandon]))
+            answered.append(sums[_ANSWERED])
     if len(offered) < WINDOW_SLOTS:
         return None
     worst = None
@@ -576,12 +618,13 @@ def _worst_window(start: datetime, end: datetime, fine: dict[tuple, Sums], short
             last = first + WINDOW_SLOTS - 1
             window_offered += offered[last] - offered[first - 1]
             window_answered += answered[last] - answered[first - 1]
-        if window_offered and (worst is None or Fraction(window_answered, window_offered) < worst[0]):
-            worst = (Fraction(window_answered, window_offered), first, window_answered, window_offered)
+        # a/b < c/d without fractions: a·d < c·b (denominators positive)
+        if window_offered and (worst is None or window_answered * worst[2] < worst[1] * window_offered):
+            worst = (first, window_answered, window_offered)
     if worst is None:
         return None
-    window_start = start + worst[1] * SLOT
-    return Window(_local(window_start), _local(window_start + WINDOW_SLOTS * SLOT), Rate(worst[2], worst[3]))
+    window_start = start + worst[0] * SLOT
+    return Window(_local(window_start), _local(window_start + WINDOW_SLOTS * SLOT), Rate(worst[1], worst[2]))
 
 
 def connection_rate(start: datetime, hours: int = 24, **filters) -> Rate:

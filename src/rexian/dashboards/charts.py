@@ -18,7 +18,7 @@ BLUE, BLUE_LIGHT = "#1a56a6", "#7fa8dc"
 GREEN, TEAL, AMBER, RED, GREY, PURPLE = "#1f8a4c", "#0f7c80", "#d48a12", "#c62828", "#8a96a6", "#6b3fb5"
 SATISFACTION_COLORS = (GREEN, TEAL, RED, GREY)  # 满意, 基本满意, 不满意, 未联系上
 LINE_CLASS_COLORS = (GREEN, AMBER, BLUE, GREY)  # 热线, 温线, 冷线, 死线
-WIDE, HALF = 760, 520
+WIDE, HALF = 1100, 540  # a full-width card and a half-width card at 1440 px; smaller screens scale down
 
 
 def _safe(svg: str) -> SafeString:
@@ -60,16 +60,14 @@ def daily_trend(daily: Table) -> SafeString:
 def channel_mix(channels: Table) -> SafeString:
     labels, counts = column(channels, 0), column(channels, 1)
     return _safe(
-        svgcharts.bar_chart(
+        svgcharts.horizontal_bar_chart(
             labels,
             counts,
-            title=_("各渠道受理量"),
+            title=_("各渠道受理量（件）"),
             colors=(BLUE,),
             max_value=count_top(counts),
             width=HALF,
-            height=280,
-            unit=_("件"),
-            rotate_labels=False,
+            bar_height=20,
             description="；".join(f"{label} {count} 件" for label, count in zip(labels, counts)),
         )
     )
@@ -92,9 +90,13 @@ def satisfaction(table: Table) -> SafeString:
     )
 
 
-def ranked_bars(table: Table, label_index: int, value_index: int, *, title: str, color: str, percent_scale=False,
-                skip_zero=False, limit=30) -> SafeString | None:
-    """Horizontal bars of one column, largest first; None when nothing is left to draw."""
+def ranked_bars(table: Table, label_index: int, value_index: int, *, title: str, color: str, out_of_100=False,
+                unit="", skip_zero=False, limit=30, width=HALF) -> SafeString | None:
+    """Horizontal bars of one column, largest first (at most `limit`); None when nothing is left to draw.
+
+    `out_of_100` fixes the scale at 0–100 (rates in percent, scores), so two
+    charts of the same measure compare by eye.
+    """
     pairs = [(row[label_index], row[value_index]) for row in table.rows if row[value_index] is not None]
     if skip_zero:
         pairs = [pair for pair in pairs if pair[1]]
@@ -109,10 +111,10 @@ def ranked_bars(table: Table, label_index: int, value_index: int, *, title: str,
             values,
             title=title,
             colors=(color,),
-            max_value=100 if percent_scale else count_top(values),
-            unit="%" if percent_scale else "",
-            width=HALF,
-            description="；".join(f"{label} {value}{'%' if percent_scale else ''}" for label, value in pairs),
+            max_value=100 if out_of_100 else count_top(values),
+            unit=unit,
+            width=width,
+            description="；".join(f"{label} {value}{unit}" for label, value in pairs),
         )
     )
 
@@ -137,6 +139,7 @@ def hourly_connection(hour_rates: list, target_percent) -> SafeString:
             height=280,
             rotate_labels=False,
             show_values=False,
+            reference=(target_percent, _("目标 %(target)s%%") % {"target": target_percent}),
             description=_("横轴为一天中的小时（0–23 时）。低于 %(target)s%% 的小时：%(below)s。")
             % {"target": target_percent, "below": "、".join(below) or _("无")},
         )

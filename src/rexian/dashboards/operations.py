@@ -70,7 +70,7 @@ class Tile:
     label: str
     value: str  # "77.47%", "12" or "—"
     detail: str  # "11764 / 15184" for a rate
-    tone: str = ""  # "", "primary", "red", "zero"
+    tone: str = ""  # a .stat modifier of rexian.css: "", "primary", "tone-red", "tone-amber", "zero"
 
 
 def percent_of(kpi_values: dict) -> Decimal | None:
@@ -108,7 +108,7 @@ def tiles(values: dict) -> list[Tile]:
             tone = "zero" if percent is None else ""
         else:
             shown, detail = str(value), _("件")
-            tone = ("red" if value else "zero") if key == "overdue" else ("primary" if key == "intake" else "")
+            tone = ("tone-red" if value else "zero") if key == "overdue" else ("primary" if key == "intake" else "")
         out.append(Tile(key, kpi.label, shown, detail, tone))
     return out
 

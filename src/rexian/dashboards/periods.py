@@ -22,9 +22,10 @@ class PeriodForm(forms.Form):
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
-        widget = {"type": "date"}
-        self.fields["from"] = forms.DateField(label=gettext_lazy("开始日期"), widget=forms.DateInput(widget))
-        self.fields["to"] = forms.DateField(label=gettext_lazy("结束日期"), widget=forms.DateInput(widget))
+        for name, label in (("from", gettext_lazy("开始日期")), ("to", gettext_lazy("结束日期"))):
+            # <input type="date"> only takes ISO dates, whatever the locale's display format.
+            widget = forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+            self.fields[name] = forms.DateField(label=label, widget=widget, input_formats=["%Y-%m-%d"])
 
     def clean(self):
         cleaned = super().clean()
@@ -78,3 +79,16 @@ def month_from(request, fallback: date) -> tuple[date, str]:
         except ValueError:
             return fallback.replace(day=1), _("考核月份“%(value)s”无效，应为 YYYY-MM。") % {"value": raw}
     return fallback.replace(day=1), ""
+
+
+def quick_ranges(today: date | None = None) -> list[tuple[str, date, date]]:
+    """Shortcuts beside the picker: the last 7 and 30 days, this month so far, last month."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    last_month_end = first - timedelta(days=1)
+    return [
+        (_("近 7 天"), today - timedelta(days=6), today),
+        (_("近 30 天"), today - timedelta(days=DEFAULT_DAYS - 1), today),
+        (_("本月"), first, today),
+        (_("上月"), last_month_end.replace(day=1), last_month_end),
+    ]

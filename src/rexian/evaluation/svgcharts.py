@@ -32,6 +32,7 @@ FONT = (
 )
 FONT_SIZE = 12
 MISSING = "—"
+REFERENCE_COLOR = "#c62828"
 MAX_VALUE_LABELS = 16  # a line chart writes values beside its points up to this many
 
 
@@ -85,11 +86,13 @@ def bar_chart(
     description: str = "",
     rotate_labels: bool | None = None,
     show_values: bool = True,
+    reference: tuple[Value, str] | None = None,
 ) -> str:
     """Vertical bars, one per label, value written above each bar.
 
     Labels are turned 45° when there are more than 8 (`rotate_labels` forces
-    either way: short labels such as hours fit upright).
+    either way: short labels such as hours fit upright). `reference` draws a
+    dashed line across the plot at (value, label), e.g. a target.
     """
     numbers = _floats(values)
     top = max_value if max_value is not None else nice_ceiling(max([n for n in numbers if n is not None] or [0]))
@@ -119,6 +122,13 @@ def bar_chart(
             parts.append(_text(lx, ly, label, anchor="end", extra=f' transform="rotate(-45 {lx:.1f} {ly:.1f})"'))
         elif index % every == 0:
             parts.append(_text(x + slot / 2, head + plot_h + 16, label, anchor="middle"))
+    if reference is not None and reference[0] is not None:
+        y = head + plot_h * (1 - min(max(float(reference[0]), 0) / top, 1))
+        parts.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{left + plot_w:.1f}" y2="{y:.1f}" stroke="{REFERENCE_COLOR}" '
+            f'stroke-width="1.5" stroke-dasharray="6 4"/>'
+        )
+        parts.append(_text(left + plot_w, y - 4, reference[1], anchor="end", fill=REFERENCE_COLOR))
     return _svg(width, height, title, parts, description)
 
 

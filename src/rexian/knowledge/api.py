@@ -4,7 +4,7 @@ from datetime import date
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Body, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
@@ -113,14 +113,14 @@ def get_article(request, article_id: int):
 
 
 @router.post("/knowledge", response={201: ArticleOut}, summary="新建知识（草稿）")
-def create_article(request, payload: dict):
+def create_article(request, payload: dict = Body(...)):
     data = form_data(parse(ArticleIn, payload))
     article = services.create(request.user, data, note=data.pop("note", ""))
     return Status(201, _out(article, request.user))
 
 
 @router.put("/knowledge/{article_id}", response=ArticleOut, summary="修改草稿或待审核的知识（生成新版本）")
-def update_article(request, article_id: int, payload: dict):
+def update_article(request, article_id: int, payload: dict = Body(...)):
     data = form_data(parse(ArticleIn, payload))
     article = services.update(_article(article_id), request.user, data, note=data.pop("note", ""))
     return _out(article, request.user)

@@ -9,6 +9,8 @@ the cluster of the most similar earlier *leader* with cosine similarity at
 least ``threshold``, or else leads a new cluster. Comparing with leaders
 rather than with every member stops clusters from drifting (single-linkage
 chaining), and the same rule works incrementally as new requests arrive.
+A second pass does the same with the clusters' centroids, joining clusters
+whose leaders were worded differently but whose members agree.
 Similarities are computed as sparse matrix products in row blocks, so 25,000
 messages take seconds.
 
@@ -44,9 +46,12 @@ TITLE_WEIGHT = 0.8
 MAX_DOCUMENT_SHARE = 0.05
 ROW_BLOCK = 2000
 KEYWORDS = 5
-# Tokens that cannot be keywords: single characters, numbers and Latin codes,
-# and the anonymised place codes of the research data (A市, A3区, K11县).
-_NOT_A_KEYWORD = re.compile(r"^(?:.|[a-z0-9.%]+|[a-z]\d*[市区县])$")
+# The research data replaces place names by codes (A市, A3区, K11县); jieba
+# glues the code's last character to the next word (区丽发), so codes are
+# blanked before segmentation. Real place names do not look like this.
+_ANONYMISED_PLACE_CODE = re.compile(r"[A-Za-zＡ-Ｚ]\d{0,2}[市区县]")
+# Tokens that cannot be keywords: single characters, numbers and Latin codes.
+_NOT_A_KEYWORD = re.compile(r"^(?:.|[a-z0-9.%]+)$")
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,13 @@ class _Words:
         self.segmenter = segmenter
 
     def __call__(self, text: str) -> list[str]:
-        return self.segmenter.tokens(text)
+        return self.segmenter.tokens(_ANONYMISED_PLACE_CODE.sub(" ", text))
 
 
 def find_hot_issues(
     messages: Sequence[HotspotMessage],
     *,
-    threshold: float = 0.45,
+    threshold: float = 0.4,
     window: tuple[datetime, datetime] | None = None,
     recent_share: float = 0.25,
     min_size: int = 2,
@@ -105,7 +110,7 @@ def find_hot_issues(
     if not in_window:
         return []
     vectors, vocabulary = _vectorize(in_window, segmenter or default_segmenter())
-    clusters = leader_clusters(vectors, threshold)
+    clusters = merge_similar_clusters(vectors, leader_clusters(vectors, threshold), threshold)
     recent_from = end - (end - start) * recent_share
     issues = [
         _describe(in_window, members, vectors, vocabulary, recent_from, recent_share)
@@ -149,6 +154,21 @@ def leader_clusters(vectors: sparse.csr_matrix, threshold: float) -> list[list[i
             leader_of[row] = best
             members.setdefault(best, []).append(row)
     return list(members.values())
+
+
+def merge_similar_clusters(vectors: sparse.csr_matrix, clusters: list[list[int]], threshold: float) -> list[list[int]]:
+    """Second pass: leader-cluster the clusters' centroids, joining clusters that
+    one leader split (the same matter worded two ways: 搅拌站 / 搅拌厂)."""
+    membership = sparse.csr_matrix(
+        (
+            np.ones(sum(map(len, clusters))),
+            np.concatenate(clusters),
+            np.cumsum([0] + [len(members) for members in clusters]),
+        ),
+        shape=(len(clusters), vectors.shape[0]),
+    )
+    centroids = normalize(membership @ vectors).tocsr()
+    return [sorted(row for cluster in group for row in clusters[cluster]) for group in leader_clusters(centroids, threshold)]
 
 
 def _describe(messages, members, vectors, vocabulary, recent_from, recent_share) -> HotIssue:

@@ -33,7 +33,7 @@ from rexian.orders.models import (
 from rexian.orders.privacy import CitizenView, audited_citizen_view, citizen_view
 from rexian.orders.queues import QUEUES, with_list_relations
 from rexian.orders.services import intake, workflow
-from rexian.orders.templatetags.orders_ui import action_label
+from rexian.orders.events import event_label
 
 router = Router(tags=["orders"])
 
@@ -258,7 +258,7 @@ def _summary(order: WorkOrder, citizen: CitizenView, now) -> dict:
 def _event(event: WorkOrderEvent) -> dict:
     return {
         "action": event.action,
-        "label": str(action_label(event.action)),
+        "label": str(event_label(event.action)),
         "actor": user_ref(event.actor),
         "actor_role": _coded(Role, event.actor_role),
         "from_state": _coded(State, event.from_state),

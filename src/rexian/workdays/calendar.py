@@ -18,12 +18,14 @@ from django.utils import timezone
 
 _CACHE_SECONDS = 60
 _lock = threading.Lock()
-_cache: dict = {"loaded_at": 0.0, "overrides": {}, "notice_years": frozenset()}
+# loaded_at None means "load on next use": time.monotonic() counts from boot, so
+# a 0.0 sentinel would look fresh for the first minute after a machine starts.
+_cache: dict = {"loaded_at": None, "overrides": {}, "notice_years": frozenset()}
 
 
 def clear_cache(**_kwargs) -> None:
     with _lock:
-        _cache["loaded_at"] = 0.0
+        _cache["loaded_at"] = None
 
 
 def _snapshot() -> tuple[dict, frozenset]:
@@ -31,7 +33,7 @@ def _snapshot() -> tuple[dict, frozenset]:
     from rexian.workdays.models import CalendarOverride, HolidayNotice
 
     with _lock:
-        if time.monotonic() - _cache["loaded_at"] > _CACHE_SECONDS:
+        if _cache["loaded_at"] is None or time.monotonic() - _cache["loaded_at"] > _CACHE_SECONDS:
             _cache["overrides"] = dict(CalendarOverride.objects.values_list("date", "kind"))
             _cache["notice_years"] = frozenset(HolidayNotice.objects.values_list("year", flat=True))
             _cache["loaded_at"] = time.monotonic()

@@ -9,29 +9,14 @@ from rexian.accounts.roles import Role
 from rexian.callbacks.choices import CallbackResult
 from rexian.orders import privacy
 from rexian.orders.choices import ReplyResult, State, TransferTarget, Urgency
-from rexian.orders.services.workflow import ACTIONS
+from rexian.orders.events import event_label
 
 register = template.Library()
-
-# Events that are not user actions, or whose timeline wording differs from the button.
-_EVENT_LABELS = {
-    "register": _("受理登记"),
-    "merge_in": _("并入工单"),
-    "follow_master": _("随主工单办结"),
-    "callback_attempt": _("回访未接通"),
-    "redo": _("回访不满意重办"),
-    "due_soon": _("临期提醒"),
-    "overdue": _("超期"),
-}
 
 
 @register.filter
 def action_label(name: str) -> str:
-    """Chinese name of a timeline event: the workflow's own label where there is one."""
-    if name in _EVENT_LABELS:
-        return _EVENT_LABELS[name]
-    spec = ACTIONS.get(name)
-    return spec.label if spec else name
+    return event_label(name)
 
 
 _NOTIFICATION_KINDS = {"dispatched": _("新派单"), "extension": _("延期"), "redo": _("重办"), "due_soon": _("临期")}

@@ -1,0 +1,117 @@
+"""Two people act on one order at the same moment: exactly one wins.
+
+These tests commit for real (transaction=True) so that each thread's
+connection sees the other's work; the database is restored afterwards
+(serialized_rollback) so the seeded deadline policies survive for later tests.
+"""
+
+import dataclasses
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from rexian.accounts.models import User
+from rexian.orders.models import Assignment, WorkOrder
+from rexian.orders.services import workflow
+from rexian.orders.services.errors import Conflict, InvalidTransition
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def slow_actions(monkeypatch):
+    """Hold each action's transaction open a little, so the racers truly overlap."""
+
+    def slow(name):
+        spec = workflow.ACTIONS[name]
+
+        def run(ctx):
+            time.sleep(0.05)
+            spec.run(ctx)
+
+        monkeypatch.setitem(workflow.ACTIONS, name, dataclasses.replace(spec, run=run))
+
+    return slow
+
+
+def race(*calls):
+    """Start every call at the same moment in its own thread; return results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # the loser's error is the result under test
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def _one_winner(results, loser_errors=(Conflict, InvalidTransition)):
+    winners = [r for r in results if isinstance(r, WorkOrder)]
+    losers = [r for r in results if not isinstance(r, WorkOrder)]
+    assert len(winners) == 1, results
+    assert len(losers) == 1 and isinstance(losers[0], loser_errors), results
+    return results.index(winners[0])
+
+
+@pytest.mark.parametrize("round", range(3))
+def test_accept_and_return_at_once_only_one_happens(make_order, carry, users, slow_actions, round):
+    order = carry(make_order(), "dispatch")
+    slow_actions("accept")
+    slow_actions("return")
+    results = race(
+        lambda: workflow.perform(order, "accept", users["housing"], {}),
+        lambda: workflow.perform(order, "return", users["housing"], {"reason": "不归我管"}),
+    )
+    winner = _one_winner(results)
+    order.refresh_from_db()
+    actions = list(order.events.values_list("action", flat=True))
+    assert actions == ["register", "dispatch", ["accept", "return"][winner]]
+    assert order.state == ["handling", "returned"][winner]
+    assert order.version == 3
+    assert Assignment.objects.get(order=order).status == ["accepted", "returned"][winner]
+
+
+def test_two_dispatchers_dispatch_once(make_order, users, slow_actions):
+    order = make_order()
+    other = User.objects.create_user("dora", password="correct-horse-battery", role="dispatcher")
+    slow_actions("dispatch")
+    results = race(
+        lambda: workflow.perform(order, "dispatch", users["dispatcher"], {"unit": "ZJJ"}),
+        lambda: workflow.perform(order, "dispatch", other, {"unit": "CGJ"}),
+    )
+    winner = _one_winner(results)
+    order.refresh_from_db()
+    assert list(order.events.values_list("action", flat=True)) == ["register", "dispatch"]
+    assert order.current_unit.code == ["ZJJ", "CGJ"][winner]
+    assert order.dispatch_count == 1 and order.version == 2
+    assert Assignment.objects.filter(order=order).count() == 1
+
+
+def test_a_stale_form_loses_to_the_first_submit(make_order, carry, users, city, slow_actions):
+    order = carry(make_order(), "dispatch")
+    colleague = User.objects.create_user("hana", password="correct-horse-battery", role="department",
+                                         department=city["housing"])
+    slow_actions("accept")
+    # Both loaded the order at version 2 and submit the same form.
+    results = race(
+        lambda: workflow.perform(order, "accept", users["housing"], {}, expected_version=2),
+        lambda: workflow.perform(order, "accept", colleague, {}, expected_version=2),
+    )
+    _one_winner(results, loser_errors=(Conflict,))
+    order.refresh_from_db()
+    assert list(order.events.values_list("action", flat=True)) == ["register", "dispatch", "accept"]
+    assert order.version == 3
