@@ -180,6 +180,11 @@ REXIAN = {
     "DESIGNATE_AFTER_RETURNS": env_int("REXIAN_DESIGNATE_AFTER_RETURNS", 3, minimum=1),
     # Roles that see citizens' full phone numbers in lists.
     "FULL_PHONE_ROLES": env_list("REXIAN_FULL_PHONE_ROLES", ["agent", "callback"]),
+    # A unit is pre-selected for the dispatcher only when the catalogue and a model this
+    # confident (percent) agree.
+    "ROUTING_PRESELECT_CONFIDENCE": env_int("REXIAN_ROUTING_PRESELECT_CONFIDENCE", 80, minimum=1),
+    # The worker retrains the routing models this often (hours; 0 = never).
+    "ROUTING_RETRAIN_HOURS": env_int("REXIAN_ROUTING_RETRAIN_HOURS", 24, minimum=0),
     # Published articles not updated for this many days are listed for review.
     "KNOWLEDGE_STALE_DAYS": env_int("REXIAN_KNOWLEDGE_STALE_DAYS", 180, minimum=1),
 }

@@ -14,4 +14,8 @@ urlpatterns = [
     path("dashboards/", include("rexian.dashboards.urls")),
     path("public/knowledge/", include((public_knowledge, "public_knowledge"))),
     path("api/v1/", api.urls),
+    path("portal/", include("rexian.channels.portal.urls")),
+    path("open311/v2/", include("rexian.channels.open311.urls")),
+    path("channels/sms/", include("rexian.channels.sms.urls")),
+    path("channels/wechat/", include("rexian.channels.wechat.urls")),
 ]

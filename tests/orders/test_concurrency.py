@@ -15,7 +15,7 @@ from django.db import connection
 from rexian.accounts.models import User
 from rexian.orders.models import Assignment, WorkOrder
 from rexian.orders.services import workflow
-from rexian.orders.services.errors import Conflict, InvalidTransition
+from rexian.orders.services.errors import Conflict, InvalidInput, InvalidTransition
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -115,3 +115,29 @@ def test_a_stale_form_loses_to_the_first_submit(make_order, carry, users, city, 
     order.refresh_from_db()
     assert list(order.events.values_list("action", flat=True)) == ["register", "dispatch", "accept"]
     assert order.version == 3
+
+
+def test_two_dispatchers_merging_a_pair_into_each_other_merge_it_once(make_order, users, slow_actions):
+    # Two dispatchers spot the same duplicate pair; each merges one into the other.
+    first, second = make_order(), make_order(phone="13900001111")
+    other = User.objects.create_user("dora", password="correct-horse-battery", role="dispatcher")
+    slow_actions("merge")
+    results = race(
+        lambda: workflow.perform(first, "merge", users["dispatcher"], {"master": second.number}),
+        lambda: workflow.perform(second, "merge", other, {"master": first.number}),
+    )
+    # The loser gets a workflow error (never a database error such as a deadlock).
+    _one_winner(results, loser_errors=(Conflict, InvalidTransition, InvalidInput))
+    states = sorted(WorkOrder.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True))
+    assert states == ["merged", "registered"]
+
+
+def test_simultaneous_intakes_get_distinct_numbers(users):
+    from rexian.orders.services import intake
+
+    data = {"phone": "13812345678", "order_type": "consult", "title": "问询", "content": "办事时间"}
+    results = race(*[lambda: intake.register(users["agent"], data) for _ in range(3)])
+    assert all(isinstance(result, WorkOrder) for result in results), results
+    numbers = sorted(result.number for result in results)
+    day = numbers[0][:9]
+    assert numbers == [f"{day}00001", f"{day}00002", f"{day}00003"]

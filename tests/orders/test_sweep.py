@@ -83,13 +83,19 @@ def test_an_approved_extension_arms_the_sweep_again(handling, carry, clock):
 
 
 def test_a_redo_arms_the_sweep_again(make_order, carry, clock):
-    order = carry(make_order(), "dispatch", "accept", "reply", "approve")
-    sweep(order.due_at + dt.timedelta(hours=1))
+    order = carry(make_order(), "dispatch", "accept")
+    assert sweep(order.due_at + dt.timedelta(hours=1)).overdue == 1
     clock.set(order.due_at + dt.timedelta(hours=2))
-    order = carry(order, ("callback", "callback", {"result": "dissatisfied", "reopen": True}))
+    order = carry(order, "reply", "approve", ("callback", "callback", {"result": "dissatisfied", "reopen": True}))
     assert order.overdue_notified_at is None
     assert sweep(order.due_at + dt.timedelta(hours=1)).overdue == 1
     assert _swept(order, "overdue").count() == 2
+
+
+def test_an_answered_order_no_longer_runs_late(make_order, carry):
+    order = carry(make_order(), "dispatch", "accept", "reply")
+    assert sweep(order.due_at + dt.timedelta(hours=1)).overdue == 0  # 待审核: the unit has answered
+    assert not order.events.filter(action="overdue").exists()
 
 
 def test_the_sweep_keeps_the_event_chain_unbroken(handling):

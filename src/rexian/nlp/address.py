@@ -18,10 +18,12 @@ _ADMINISTRATIVE_PREFIX = re.compile(
 )
 # Verbs and prepositions that often run straight into a place name (投诉联丰路...).
 _LEADING_WORDS = re.compile(r"^(?:投诉|反映|举报|咨询|请问|关于|位于|地处|靠近|附近|就在|住在|在|对|从|到|往|和|与|及)+")
-# Streets, estates, villages...: up to 8 name characters before a place suffix.
-_PLACE = re.compile(
-    rf"{_NAME}{{1,8}}?(?:大道|街道|社区|小区|花园|广场|大厦|公寓|新村|新城|路|街|巷|村|镇|乡|苑|园)"
-)
+# Streets, estates, villages...: a place suffix, preceded by up to
+# _NAME_LENGTH name characters (found by looking back from each suffix, which
+# is much faster than a regex trying every start position).
+_PLACE_SUFFIX = re.compile(r"大道|街道|社区|小区|花园|广场|大厦|公寓|新村|新城|路|街|巷|村|镇|乡|苑|园")
+_NAME_LENGTH = 8
+_NAME_RUN_AT_END = re.compile(rf"{_NAME}+$")
 # A suffix alone, or with one character before it, names no particular place;
 # nor does one led by a pronoun (我们小区, 这条路).
 _TOO_GENERIC = re.compile(r"^(?:.?(?:小区|社区|街道|公园|花园|广场|村|镇|乡|路|街|园)|[我你他她这那该本此各每].*)$")
@@ -45,10 +47,15 @@ def place_names(text: str) -> set[str]:
     ['米兰春天小区', '联丰路']
     """
     compact = normalize_text(text).replace(" ", "")
-    names = set()
-    for match in _PLACE.finditer(compact):
+    names, previous_end = set(), 0
+    for suffix in _PLACE_SUFFIX.finditer(compact):
+        run = _NAME_RUN_AT_END.search(compact, max(previous_end, suffix.start() - _NAME_LENGTH), suffix.start())
+        if run is None:
+            continue
+        previous_end = suffix.end()
         # "门口的路": keep only what follows the last 的, which is then usually generic.
-        name = normalize_address(_LEADING_WORDS.sub("", match.group().rsplit("的", 1)[-1]))
+        candidate = (run.group() + suffix.group()).rsplit("的", 1)[-1]
+        name = normalize_address(_LEADING_WORDS.sub("", candidate))
         if not _TOO_GENERIC.match(name):
             names.add(name)
     return names

@@ -20,8 +20,11 @@ class State(models.TextChoices):
 TERMINAL_STATES = frozenset({State.CLOSED, State.TRANSFERRED, State.VOIDED})
 # Open orders are still someone's work; merged ones follow their master.
 OPEN_STATES = frozenset(set(State) - TERMINAL_STATES - {State.MERGED})
-# States in which the handling deadline is running against a unit.
+# States in which an order is on a unit's desk.
 UNIT_STATES = frozenset({State.DISPATCHED, State.HANDLING})
+# States in which the handling deadline is still running: once a reply is in
+# (待审核, 待回访) the order cannot become 超期 any more.
+DEADLINE_STATES = frozenset({State.REGISTERED, State.DISPATCHED, State.RETURNED, State.HANDLING})
 
 
 class OrderType(models.TextChoices):

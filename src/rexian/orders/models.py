@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rexian.accounts.roles import Role
 from rexian.orders.choices import (
+    DEADLINE_STATES,
     OPEN_STATES,
     AssignmentRole,
     AssignmentStatus,
@@ -107,13 +108,17 @@ class WorkOrderQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state__in=OPEN_STATES)
 
+    def running(self):
+        """Orders whose handling deadline is still running (no reply yet)."""
+        return self.filter(state__in=DEADLINE_STATES)
+
     def overdue(self, now=None):
-        return self.open().filter(due_at__lt=now or timezone.now())
+        return self.running().filter(due_at__lt=now or timezone.now())
 
     def due_soon(self, now=None):
         now = now or timezone.now()
         window = timezone.timedelta(hours=settings.REXIAN["DUE_SOON_HOURS"])
-        return self.open().filter(due_at__gte=now, due_at__lt=now + window)
+        return self.running().filter(due_at__gte=now, due_at__lt=now + window)
 
     def search(self, text: str):
         text = (text or "").strip()
@@ -199,13 +204,17 @@ class WorkOrder(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def deadline_running(self) -> bool:
+        return self.state in DEADLINE_STATES
+
     def is_overdue(self, now=None) -> bool:
-        return bool(self.is_open and self.due_at and self.due_at < (now or timezone.now()))
+        return bool(self.deadline_running and self.due_at and self.due_at < (now or timezone.now()))
 
     def is_due_soon(self, now=None) -> bool:
         now = now or timezone.now()
         window = timezone.timedelta(hours=settings.REXIAN["DUE_SOON_HOURS"])
-        return bool(self.is_open and self.due_at and now <= self.due_at < now + window)
+        return bool(self.deadline_running and self.due_at and now <= self.due_at < now + window)
 
     @property
     def lead_assignment(self):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from rexian.accounts.roles import Role
 from rexian.directory.models import Category, Department
 from rexian.orders.choices import (
+    DEADLINE_STATES,
     OPEN_STATES,
     UNIT_STATES,
     AssignmentStatus,
@@ -41,11 +42,11 @@ PAGE_SIZE = 50
 
 def _due_soon(now) -> Q:
     window = timedelta(hours=settings.REXIAN["DUE_SOON_HOURS"])
-    return Q(state__in=OPEN_STATES, due_at__gte=now, due_at__lt=now + window)
+    return Q(state__in=DEADLINE_STATES, due_at__gte=now, due_at__lt=now + window)
 
 
 def _overdue(now) -> Q:
-    return Q(state__in=OPEN_STATES, due_at__lt=now)
+    return Q(state__in=DEADLINE_STATES, due_at__lt=now)
 
 
 def _unit_assignment(user, *statuses) -> Exists:

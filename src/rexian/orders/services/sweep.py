@@ -6,7 +6,6 @@ once without recording anything twice, and each claim commits with its event.
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,13 +44,10 @@ def _claim_and_record(order_id: int, flag: str, action: str, message: str, now) 
 def sweep(now=None, batch: int = 500) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
-    window = timezone.timedelta(hours=settings.REXIAN["DUE_SOON_HOURS"])
-    overdue = WorkOrder.objects.open().filter(due_at__lt=now, overdue_notified_at__isnull=True)
+    overdue = WorkOrder.objects.overdue(now).filter(overdue_notified_at__isnull=True)
     for order_id in overdue.values_list("pk", flat=True)[:batch]:
         result.overdue += _claim_and_record(order_id, "overdue_notified_at", "overdue", _("工单已超期：%(n)s %(t)s"), now)
-    due_soon = WorkOrder.objects.open().filter(
-        due_at__gte=now, due_at__lt=now + window, due_soon_notified_at__isnull=True
-    )
+    due_soon = WorkOrder.objects.due_soon(now).filter(due_soon_notified_at__isnull=True)
     for order_id in due_soon.values_list("pk", flat=True)[:batch]:
         result.due_soon += _claim_and_record(order_id, "due_soon_notified_at", "due_soon", _("工单即将到期：%(n)s %(t)s"), now)
     return result

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -630,6 +630,18 @@ def perform(order: WorkOrder, name: str, user, data: dict | None = None, expecte
     if not form.is_valid():
         errors = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
         raise InvalidInput(_("“%(a)s”的参数有误，请按提示修改后重试。") % {"a": spec.label}, errors)
+    try:
+        return _perform_locked(order, spec, user, form.cleaned_data, expected_version)
+    except OperationalError as error:
+        # Merging locks a second order (the master): two dispatchers merging a pair
+        # into each other deadlock, and PostgreSQL rolls one back. For that user it
+        # is an ordinary conflict, not a server error.
+        if getattr(error.__cause__, "sqlstate", None) == "40P01":
+            raise Conflict(_("工单 %(n)s 正在被他人处理，请刷新后再操作。") % {"n": order.number}) from None
+        raise
+
+
+def _perform_locked(order, spec, user, cleaned_data, expected_version):
     with transaction.atomic():
         locked = WorkOrder.objects.select_for_update(of=("self",)).select_related("current_unit", "category").get(pk=order.pk)
         if expected_version is not None and locked.version != expected_version:
@@ -644,7 +656,7 @@ def perform(order: WorkOrder, name: str, user, data: dict | None = None, expecte
         reason = refusal(locked, user, spec)
         if reason:
             raise InvalidTransition(reason, state=locked.state, allowed=_allowed_names(locked, user))
-        ctx = Context(order=locked, user=user, data=form.cleaned_data, now=timezone.now())
+        ctx = Context(order=locked, user=user, data=cleaned_data, now=timezone.now())
         from_state, version = locked.state, locked.version
         spec.run(ctx)
         # The version guard is what makes the lock real on SQLite, which has no row locks.

@@ -1,0 +1,26 @@
+"""Routing accuracy in production, measured from recorded suggestions (not assumed)."""
+
+from django.db.models import Count, Q
+
+from rexian.routing.models import Suggestion
+
+
+def production_accuracy(since=None, kind: str = "unit") -> dict:
+    """Of the orders dispatched after a suggestion: how often the best suggestion was
+    taken, how often the chosen unit was among the three, and how often it returned them."""
+    rows = Suggestion.objects.filter(kind=kind).exclude(chosen_code="")
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    totals = rows.aggregate(
+        dispatched=Count("id"),
+        taken=Count("id", filter=Q(taken=True)),
+        returned=Count("id", filter=Q(returned=True)),
+        taken_returned=Count("id", filter=Q(taken=True, returned=True)),
+        preselected=Count("id", filter=Q(preselected=True)),
+    )
+    in_top3 = sum(
+        1 for chosen, candidates in rows.values_list("chosen_code", "candidates")
+        if chosen in [c["code"] for c in candidates]
+    )
+    totals["in_top3"] = in_top3
+    return totals
