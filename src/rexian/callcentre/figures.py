@@ -45,6 +45,7 @@ from rexian.callcentre.models import (
     ANSWERED_BUCKETS,
     BUCKET_BOUNDS,
     SUM_COLUMNS,
+    SUM_INDEX,
     CallRecord,
     CallSlotStat,
 )
@@ -131,9 +132,8 @@ class Mean:
 
 
 Sums = list[int]  # values of SUM_COLUMNS (or of the columns asked for), in that order
-_INDEX = {name: index for index, name in enumerate(SUM_COLUMNS)}
-_OFFERED, _ANSWERED, _ABANDONED = _INDEX["offered"], _INDEX["answered"], _INDEX["abandoned"]
-_ANS, _ABN = _INDEX[ANSWERED_BUCKETS[0]], _INDEX[ABANDONED_BUCKETS[0]]
+_OFFERED, _ANSWERED, _ABANDONED = SUM_INDEX["offered"], SUM_INDEX["answered"], SUM_INDEX["abandoned"]
+_ANS, _ABN = SUM_INDEX[ANSWERED_BUCKETS[0]], SUM_INDEX[ABANDONED_BUCKETS[0]]
 _BUCKETS = len(ANSWERED_BUCKETS)
 
 
@@ -186,14 +186,14 @@ class Counts:
             answered=sums[_ANSWERED],
             abandoned=sums[_ABANDONED] - short,
             short_abandoned=short,
-            unanswered_other=sums[_INDEX["unanswered_other"]],
+            unanswered_other=sums[SUM_INDEX["unanswered_other"]],
             answered_within=sum(answered_hist[:through]),
             abandoned_within=sum(abandoned_hist[short_abandon:through]),
             answered_within_standard=sum(answered_hist[: _bucket_through(standard)]),
-            sum_wait_answered=sums[_INDEX["sum_wait_answered"]],
-            sum_wait_abandoned=sums[_INDEX["sum_wait_abandoned"]] - short_wait,
-            talked=sums[_INDEX["talked"]],
-            sum_talk=sums[_INDEX["sum_talk"]],
+            sum_wait_answered=sums[SUM_INDEX["sum_wait_answered"]],
+            sum_wait_abandoned=sums[SUM_INDEX["sum_wait_abandoned"]] - short_wait,
+            talked=sums[SUM_INDEX["talked"]],
+            sum_talk=sums[SUM_INDEX["sum_talk"]],
         )
 
 
@@ -426,20 +426,20 @@ class _RecordSource:
             sums[_OFFERED] += calls
             if outcome == CallOutcome.ANSWERED:
                 sums[_ANSWERED] += calls
-                sums[_INDEX["sum_wait_answered"]] += int(waits)
+                sums[SUM_INDEX["sum_wait_answered"]] += int(waits)
                 sums[_ANS + bucket] += calls
-                sums[_INDEX["talked"]] += talked
-                sums[_INDEX["sum_talk"]] += int(talks or 0)
+                sums[SUM_INDEX["talked"]] += talked
+                sums[SUM_INDEX["sum_talk"]] += int(talks or 0)
             elif outcome == CallOutcome.ABANDONED:
                 sums[_ABANDONED] += calls
-                sums[_INDEX["sum_wait_abandoned"]] += int(waits)
+                sums[SUM_INDEX["sum_wait_abandoned"]] += int(waits)
                 sums[_ABN + bucket] += calls
             else:
-                sums[_INDEX["unanswered_other"]] += calls
+                sums[SUM_INDEX["unanswered_other"]] += calls
 
     def sums(self, group: tuple[str, ...], columns: tuple[str, ...] = SUM_COLUMNS) -> dict[tuple, Sums]:
         positions = [self._FIELDS.index(name) for name in group]
-        wanted = [_INDEX[name] for name in columns]
+        wanted = [SUM_INDEX[name] for name in columns]
         result: dict[tuple, Sums] = {}
         for key, sums in self.fine.items():
             subset = [sums[i] for i in wanted]

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from rexian.callcentre.choices import CallOutcome, ImportFormat, ImportStatus
-from rexian.callcentre.models import BUCKET_BOUNDS, SUM_COLUMNS, CallImport, CallRecord, CallSlotStat
+from rexian.callcentre.models import BUCKET_BOUNDS, SUM_COLUMNS, SUM_INDEX, CallImport, CallRecord, CallSlotStat
 from rexian.callcentre.parsers import ParsedCall, ParseStats, RowError, parse_csv, parse_queue_log
 
 BATCH_SIZE = 20_000  # calls parsed before one round of inserts and sum updates
@@ -69,11 +69,10 @@ _RECORD_COLUMNS = (
     "outcome",
     "import_batch_id",
 )
-_COLUMN_INDEX = {name: index for index, name in enumerate(SUM_COLUMNS)}
-_OFFERED, _ANSWERED, _ABANDONED, _OTHER = (_COLUMN_INDEX[n] for n in ("offered", "answered", "abandoned", "unanswered_other"))
-_TALKED, _SUM_TALK = _COLUMN_INDEX["talked"], _COLUMN_INDEX["sum_talk"]
-_SUM_WAIT_ANS, _SUM_WAIT_ABN = _COLUMN_INDEX["sum_wait_answered"], _COLUMN_INDEX["sum_wait_abandoned"]
-_ANS_FIRST, _ABN_FIRST = _COLUMN_INDEX["ans_000"], _COLUMN_INDEX["abn_000"]
+_OFFERED, _ANSWERED, _ABANDONED, _OTHER = (SUM_INDEX[n] for n in ("offered", "answered", "abandoned", "unanswered_other"))
+_TALKED, _SUM_TALK = SUM_INDEX["talked"], SUM_INDEX["sum_talk"]
+_SUM_WAIT_ANS, _SUM_WAIT_ABN = SUM_INDEX["sum_wait_answered"], SUM_INDEX["sum_wait_abandoned"]
+_ANS_FIRST, _ABN_FIRST = SUM_INDEX["ans_000"], SUM_INDEX["abn_000"]
 # bucket index for every wait up to the last bound; longer waits go to "more"
 _BUCKET_OF = [next(i for i, bound in enumerate(BUCKET_BOUNDS) if wait <= bound) for wait in range(BUCKET_BOUNDS[-1] + 1)]
 _MORE = len(BUCKET_BOUNDS)

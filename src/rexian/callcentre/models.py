@@ -143,3 +143,4 @@ SUM_COLUMNS: tuple[str, ...] = (
     *ANSWERED_BUCKETS,
     *ABANDONED_BUCKETS,
 )
+SUM_INDEX: dict[str, int] = {name: index for index, name in enumerate(SUM_COLUMNS)}

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,30 +41,9 @@ def max_upload_bytes() -> int:
 
 
 def max_request_bytes() -> int:
-    """Two files and the form around them."""
+    """Two files and the form around them. Django reads no more of a body than its
+    Content-Length, so refusing a large Content-Length bounds what is stored."""
     return 2 * max_upload_bytes() + 64 * 1024
-
-
-class LimitedUploadHandler(FileUploadHandler):
-    """Stops reading an upload once it passes the limit, so an oversized file is never stored.
-
-    A request whose Content-Length is already too big is refused before parsing
-    (see the view); this catches bodies sent without a length.
-    """
-
-    def __init__(self, request=None):
-        super().__init__(request)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > max_request_bytes():
-            self.request.upload_too_large = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 class UploadForm(forms.Form):

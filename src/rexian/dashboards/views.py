@@ -161,21 +161,23 @@ def monitoring_page(request):
     """Upload (POST) or show a campaign (GET ?run=TOKEN).
 
     CSRF is checked in `_upload` instead of by the middleware: the middleware
-    would parse the multipart body before this view could refuse an oversized
-    one or put the size-limiting upload handler first.
+    reads the whole multipart body (spooling files to disk) before any view
+    runs, and an oversized upload should be refused from its Content-Length
+    before a byte of it is read.
     """
     if request.method != "POST":
         return _show(request)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > monitoring.max_request_bytes():
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0  # Django reads nothing of a body with a bad length
+    if length > monitoring.max_request_bytes():
         return _upload_form(request, monitoring.UploadForm(), _too_large(), status=413)
-    request.upload_handlers.insert(0, monitoring.LimitedUploadHandler(request))
     return _upload(request)
 
 
 @csrf_protect
 def _upload(request):
-    if getattr(request, "upload_too_large", False):
-        return _upload_form(request, monitoring.UploadForm(), _too_large(), status=413)
     form = monitoring.UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _upload_form(request, form, status=400)

@@ -11,13 +11,14 @@ def production_accuracy(since=None, kind: str = "unit") -> dict:
     rows = Suggestion.objects.filter(kind=kind).exclude(chosen_code="")
     if since is not None:
         rows = rows.filter(created_at__gte=since)
-    totals = rows.aggregate(
-        dispatched=Count("id"),
-        taken=Count("id", filter=Q(taken=True)),
-        returned=Count("id", filter=Q(returned=True)),
-        taken_returned=Count("id", filter=Q(taken=True, returned=True)),
-        preselected=Count("id", filter=Q(preselected=True)),
+    counted = rows.aggregate(
+        n_dispatched=Count("id"),
+        n_taken=Count("id", filter=Q(taken=True)),
+        n_returned=Count("id", filter=Q(returned=True)),
+        n_taken_returned=Count("id", filter=Q(taken=True, returned=True)),
+        n_preselected=Count("id", filter=Q(preselected=True)),
     )
+    totals = {key.removeprefix("n_"): value for key, value in counted.items()}
     in_top3 = sum(
         1 for chosen, candidates in rows.values_list("chosen_code", "candidates")
         if chosen in [c["code"] for c in candidates]

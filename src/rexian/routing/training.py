@@ -80,3 +80,24 @@ def activate_version(version: RoutingModelVersion) -> None:
         RoutingModelVersion.objects.filter(kind=version.kind, active=True).exclude(pk=version.pk).update(active=False)
         RoutingModelVersion.objects.filter(pk=version.pk).update(active=True)
         version.active = True
+
+
+def retrain_if_due(now=None) -> list[RoutingModelVersion]:
+    """The worker's scheduled retraining: each kind once per REXIAN_ROUTING_RETRAIN_HOURS."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    hours = settings.REXIAN["ROUTING_RETRAIN_HOURS"]
+    if not hours:
+        return []
+    now = now or timezone.now()
+    trained = []
+    for kind in ModelKind.values:
+        latest = RoutingModelVersion.objects.filter(kind=kind).order_by("-created_at").values_list("created_at", flat=True).first()
+        if latest is not None and now - latest < timezone.timedelta(hours=hours):
+            continue
+        try:
+            trained.append(train(kind))
+        except NotEnoughData:
+            continue  # a new centre: nothing to learn from yet
+    return trained
