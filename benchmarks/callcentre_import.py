@@ -85,7 +85,9 @@ def generate(path: Path, calls: int, days: int, fmt: str, seed: int = 12345) -> 
                 if fmt == "csv":
                     lines.append(_csv(call_id, picks_n[k], caller, picks_q[k], at, offered, outcome, wait, talk, agent))
                 else:
-                    lines.append(_queue_log(call_id, picks_n[k], caller, picks_q[k], base + offered, outcome, wait, talk, agent))
+                    lines.append(
+                        _queue_log(call_id, picks_n[k], caller, picks_q[k], base + offered, outcome, wait, talk, agent)
+                    )
             out.write("".join(lines))
     if fmt == "queue_log":  # events of overlapping calls interleave in a real log: sort by time
         os.system(f"LC_ALL=C sort -t'|' -k1,1n -s -S 2G -o {tmp} {tmp}")
@@ -206,27 +208,22 @@ def main() -> int:
             times, report = [], None
             for _ in range(runs):
                 began = time.perf_counter()
-                report = call_figures(start, end, by="day", **options).as_dict()
+                report = call_figures(start, end, **{"by": "day", **options}).as_dict()
                 times.append(time.perf_counter() - began)
             return times, report
 
+        def ms(times: list[float]) -> str:
+            return f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {_percentile(times, 0.95) * 1000:.0f} ms"
+
+        print(f"month January 2025: {month_calls:,} calls")
         fast, fast_report = timed(args.runs)
+        print(f"  month figures from the half-hour sums (by day, {args.runs} runs): {ms(fast)}", flush=True)
         for label, options in (("by hour", {"by": "hour"}), ("by day, split by queue", {"split": "queue"})):
-            times = []
-            for _ in range(args.runs):
-                began = time.perf_counter()
-                call_figures(start, end, **{"by": "day", **options}).as_dict()
-                times.append(time.perf_counter() - began)
-            print(f"  month figures {label}: p50 {statistics.median(times) * 1000:.0f} ms, p95 {_percentile(times, 0.95) * 1000:.0f} ms")
+            print(f"  month figures {label}: {ms(timed(args.runs, **options)[0])}", flush=True)
         slow, slow_report = timed(args.baseline_runs, from_records=True)
         same = fast_report == slow_report
-        print(f"month January 2025: {month_calls:,} calls")
         print(
-            f"  month figures from the half-hour sums (by day, {args.runs} runs): "
-            f"p50 {statistics.median(fast) * 1000:.0f} ms, p95 {_percentile(fast, 0.95) * 1000:.0f} ms"
-        )
-        print(
-            f"  the same straight from CallRecord ({args.baseline_runs} runs): "
+            f"  the same straight from CallRecord ({args.baseline_runs} run(s)): "
             f"p50 {statistics.median(slow):.2f} s, max {max(slow):.2f} s; identical figures: {same}"
         )
         total = fast_report["total"]

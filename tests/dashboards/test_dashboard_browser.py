@@ -55,7 +55,9 @@ def browser():
         browser.close()
 
 
-def test_the_overview_draws_its_charts_with_chinese_labels(browser, live_server, worked, tmp_path):
+def test_the_overview_draws_its_charts_with_chinese_labels(worked, live_server, browser, tmp_path):
+    # `worked` comes first: its ORM work runs before Playwright starts its event loop, whose
+    # context would otherwise give the ORM a connection of its own, left open at teardown.
     from playwright.sync_api import expect
 
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1440, "height": 1000})

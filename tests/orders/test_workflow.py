@@ -171,6 +171,13 @@ def test_it_refuses_a_lead_unit_that_also_assists(order, refused):
     assert "assisting" in err.errors
 
 
+def test_it_refuses_a_deactivated_unit(order, city, refused):
+    city["urban"].active = False
+    city["urban"].save()
+    err = refused(order, "dispatch", "dispatcher", {"unit": "CGJ"}, error=InvalidInput, says="")
+    assert "unit" in err.errors
+
+
 def test_it_refuses_an_unknown_unit_code(order, refused):
     err = refused(order, "dispatch", "dispatcher", {"unit": "NOPE"}, error=InvalidInput, says="")
     assert "unit" in err.errors
@@ -673,12 +680,13 @@ def test_an_admin_may_act_for_the_current_unit(order, carry, act):
     act(order, "accept", "admin", to="handling")
 
 
-def test_it_refuses_a_stale_version_and_changes_nothing(order, users, footprint):
+def test_it_refuses_a_stale_version_and_changes_nothing(order, carry, users, footprint):
+    order = carry(order, "dispatch")  # version 2; a form loaded before the dispatch holds version 1
     before = footprint(order)
     with pytest.raises(Conflict) as caught:
-        workflow.perform(order, "dispatch", users["dispatcher"], {"unit": "ZJJ"}, expected_version=order.version - 1 or 99)
-    assert caught.value.details == {"state": "registered", "version": 1}
-    assert "待派单" in caught.value.message
+        workflow.perform(order, "accept", users["housing"], {}, expected_version=1)
+    assert caught.value.details == {"state": "dispatched", "version": 2}
+    assert "待签收" in caught.value.message
     assert footprint(order) == before
 
 

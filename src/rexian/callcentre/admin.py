@@ -7,7 +7,9 @@ from rexian.callcentre.models import CallImport
 class CallImportAdmin(admin.ModelAdmin):
     """Every import, with its errors: read-only, since the calls it added depend on it."""
 
-    list_display = ["imported_at", "source", "file_name", "format", "status", "calls_added", "calls_skipped", "rows_rejected"]
+    list_display = [
+        "imported_at", "source", "file_name", "format", "status", "calls_added", "calls_skipped", "rows_rejected"
+    ]  # fmt: skip
     list_filter = ["status", "format", "source"]
     search_fields = ["file_name", "sha256"]
 

@@ -325,7 +325,11 @@ class Window:
     connection_rate: Rate
 
     def as_dict(self) -> dict:
-        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "connection_rate": self.connection_rate.as_dict()}
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "connection_rate": self.connection_rate.as_dict(),
+        }
 
 
 @dataclass(frozen=True)

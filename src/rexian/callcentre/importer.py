@@ -161,7 +161,9 @@ def bulk_insert(model, columns: tuple[str, ...], rows: list[tuple], conflict: st
         if connection.vendor == "postgresql":
             stage = ops.quote_name(f"stage_{model._meta.db_table}")
             # ON COMMIT DROP: the table lives as long as the import's transaction.
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"
+            )
             cursor.execute(f"TRUNCATE {stage}")
             with cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types([_copy_type(model, name) for name in columns])
@@ -192,7 +194,13 @@ def bulk_insert(model, columns: tuple[str, ...], rows: list[tuple], conflict: st
         return returned
 
 
-_COPY_TYPES = {"varchar": "text", "timestamp with time zone": "timestamptz", "integer": "int4", "smallint": "int2", "bigint": "int8"}
+_COPY_TYPES = {
+    "varchar": "text",
+    "timestamp with time zone": "timestamptz",
+    "integer": "int4",
+    "smallint": "int2",
+    "bigint": "int8",
+}
 
 
 def _copy_type(model, column: str) -> str:

@@ -88,7 +88,17 @@ _ANSWERED, _ABANDONED = CallOutcome.ANSWERED.value, CallOutcome.ABANDONED.value
 
 
 def _call(
-    line, call_id, number_called, caller, queue, offered, answered, abandoned, ended, agent, unanswered=CallOutcome.UNANSWERED
+    line,
+    call_id,
+    number_called,
+    caller,
+    queue,
+    offered,
+    answered,
+    abandoned,
+    ended,
+    agent,
+    unanswered=CallOutcome.UNANSWERED,
 ) -> ParsedCall:
     """Build a call from its times, checking their order.
 
@@ -124,7 +134,9 @@ def _call(
         outcome, wait, talk = str(unanswered), _seconds_up(ended - offered), None
     else:
         raise _Invalid("answered_at、abandoned_at、ended_at 都为空：通话尚未结束")
-    return ParsedCall(line, call_id, number_called, caller, queue, offered, answered, abandoned, ended, agent, wait, talk, outcome)
+    return ParsedCall(
+        line, call_id, number_called, caller, queue, offered, answered, abandoned, ended, agent, wait, talk, outcome
+    )
 
 
 # ---------------------------------------------------------------- CSV

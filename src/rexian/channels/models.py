@@ -202,6 +202,7 @@ class Open311Attribute(models.Model):
     order = models.PositiveSmallIntegerField(_("顺序"), default=1)
     description = models.CharField(_("问题"), max_length=500)
     active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)  # feeds discovery's changeset
 
     class Meta:
         verbose_name = _("Open311 附加问题")
@@ -239,7 +240,7 @@ class Open311AttributeValue(models.Model):
         return f"{self.key} {self.name}"
 
 
-def _new_token() -> str:
+def new_open311_token() -> str:
     return secrets.token_hex(12)
 
 
@@ -249,7 +250,7 @@ class Open311Request(models.Model):
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="open311")
     order = models.OneToOneField("orders.WorkOrder", on_delete=models.CASCADE, related_name="open311")
     api_key = models.ForeignKey(Open311Key, verbose_name=_("密钥"), on_delete=models.PROTECT, related_name="requests")
-    token = models.CharField(_("令牌"), max_length=32, unique=True, default=_new_token)
+    token = models.CharField(_("令牌"), max_length=32, unique=True, default=new_open311_token)
     address_id = models.CharField(_("地址编号"), max_length=100, blank=True)
     media_url = models.URLField(_("媒体链接"), max_length=500, blank=True)
     attributes = models.JSONField(_("附加问题答案"), default=dict, blank=True)

@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 
 from rexian.callcentre.conf import call_settings
 from rexian.callcentre.figures import Figures, Rate, Report, call_figures, day_bounds
-from rexian.dashboards.operations import Tile
-from rexian.dashboards.tables import NUMBER, PERCENT, TEXT, Column, Table
+from rexian.dashboards.tables import NUMBER, PERCENT, Column, Table, Tile
 
 VERDICTS = {True: "达标", False: "未达标", None: "无数据"}
 

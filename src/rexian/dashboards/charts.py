@@ -34,6 +34,10 @@ def column(table: Table, index: int) -> list:
     return [row[index] for row in table.rows]
 
 
+def column_index(table: Table, header: str) -> int:
+    return [column.header for column in table.columns].index(header)
+
+
 # ---------------------------------------------------------------- operations
 
 
@@ -90,13 +94,15 @@ def satisfaction(table: Table) -> SafeString:
     )
 
 
-def ranked_bars(table: Table, label_index: int, value_index: int, *, title: str, color: str, out_of_100=False,
-                unit="", skip_zero=False, limit=30, width=HALF) -> SafeString | None:
-    """Horizontal bars of one column, largest first (at most `limit`); None when nothing is left to draw.
+def ranked_bars(table: Table, label: str, value: str, *, title: str, color: str, out_of_100=False, unit="",
+                skip_zero=False, limit=30, width=HALF) -> SafeString | None:
+    """Horizontal bars of the table's `value` column named by its `label` column, largest first
+    (at most `limit`); None when nothing is left to draw.
 
     `out_of_100` fixes the scale at 0–100 (rates in percent, scores), so two
     charts of the same measure compare by eye.
     """
+    label_index, value_index = column_index(table, label), column_index(table, value)
     pairs = [(row[label_index], row[value_index]) for row in table.rows if row[value_index] is not None]
     if skip_zero:
         pairs = [pair for pair in pairs if pair[1]]

@@ -9,6 +9,7 @@ evaluated again from the files on each request (about a second for 334 lines ×
 40 calls), so nothing derived is stored.
 """
 
+import io
 import json
 import re
 import secrets
@@ -23,12 +24,17 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rexian.dashboards.tables import XLSX_TYPE, Tile
 from rexian.evaluation.monitoring.campaign import Evaluation, evaluate
 from rexian.evaluation.monitoring.config import load_config
 from rexian.evaluation.monitoring.errors import InputError
 from rexian.evaluation.monitoring.probes import load_probes
+from rexian.evaluation.monitoring.report_html import render_html
+from rexian.evaluation.monitoring.report_xlsx import write_xlsx
+from rexian.evaluation.monitoring.tables import NUMBER, display, percent, points, seconds
 
 SUFFIXES = (".csv", ".xlsx")
+REPORT_FILES = ("report.xlsx", "report.html")
 RUN_HOURS = 12
 SESSION_KEY = "dashboards.monitoring_runs"
 SESSION_RUNS = 10  # a session remembers its last ten uploads
@@ -162,3 +168,28 @@ def find_run(request, token: str) -> Run | None:
     if meta.get("user") != request.user.pk:
         return None
     return Run(token, directory, meta)
+
+
+def report_file(evaluation: Evaluation, name: str) -> tuple[bytes, str]:
+    """report.xlsx or report.html exactly as `rexian evaluate` writes them: (content, content type)."""
+    if name == "report.html":
+        return render_html(evaluation).encode("utf-8"), "text/html; charset=utf-8"
+    buffer = io.BytesIO()
+    write_xlsx(evaluation, buffer)
+    return buffer.getvalue(), XLSX_TYPE
+
+
+def tiles(evaluation: Evaluation) -> list[Tile]:
+    """The campaign at a glance, the figures of report.html's cards."""
+    dead = evaluation.line_classes["dead"]
+    return [
+        Tile("score", _("总体平均得分"), display(points(evaluation.mean_score("overall")), NUMBER), _("分"), "primary"),
+        Tile("connection", _("总体接通率"), f"{display(percent(evaluation.connection_rate), NUMBER)}%",
+             f"{evaluation.answered} / {evaluation.calls}"),
+        Tile("reachable", _("可接通热线"), str(evaluation.reachable_hotlines),
+             _("共 %(n)d 条") % {"n": len(evaluation.hotlines)}),
+        Tile("dead", _("死线"), str(dead), _("条"), "tone-red" if dead else "zero"),
+        Tile("seconds", _("平均接通时长"), display(seconds(evaluation.mean_seconds_to_human), NUMBER),
+             _("秒（含自助语音）")),
+        Tile("service", _("服务水平平均得分"), display(points(evaluation.mean_score("service")), NUMBER), _("分")),
+    ]

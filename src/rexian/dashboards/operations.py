@@ -9,7 +9,6 @@ per-user filtering; the views admit no other role.
 """
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rexian.callbacks.choices import CallbackResult
-from rexian.dashboards.tables import NUMBER, PERCENT, TEXT, Column, Table
+from rexian.dashboards.tables import NUMBER, PERCENT, Column, Table, Tile
 from rexian.directory.models import Category, Department
 from rexian.evaluation.rates import cut, cut_percent, exact
 from rexian.metrics import definitions
@@ -62,15 +61,6 @@ SATISFACTION_RESULTS = (
     CallbackResult.UNREACHABLE,
 )
 UNSPECIFIED = "（未指定）"
-
-
-@dataclass(frozen=True)
-class Tile:
-    key: str
-    label: str
-    value: str  # "77.47%", "12" or "—"
-    detail: str  # "11764 / 15184" for a rate
-    tone: str = ""  # a .stat modifier of rexian.css: "", "primary", "tone-red", "tone-amber", "zero"
 
 
 def percent_of(kpi_values: dict) -> Decimal | None:

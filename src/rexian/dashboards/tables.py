@@ -1,4 +1,6 @@
-"""Dashboard tables: one definition each, shown as HTML and downloaded as XLSX.
+"""What the dashboards show: tables (as HTML and as XLSX) and KPI tiles.
+
+Dashboard tables: one definition each, shown as HTML and downloaded as XLSX.
 
 The table type is the monitoring report's (`Table`, `Column`, `display`), so a
 campaign's tables and the operations tables go through the same two paths
@@ -9,6 +11,7 @@ number in a column headed "(%)"; "—" marks a figure with no data, as on the pa
 
 import io
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import Http404, HttpResponse
@@ -20,10 +23,21 @@ from rexian.core.xlsx import Sheet, write_workbook
 from rexian.evaluation.monitoring.tables import NUMBER, PERCENT, TEXT, Column, Table, display
 from rexian.evaluation.rates import MISSING
 
-__all__ = ["NUMBER", "PERCENT", "TEXT", "Column", "Table", "display", "xlsx_download", "wants_xlsx"]
+__all__ = ["NUMBER", "PERCENT", "TEXT", "Column", "Table", "Tile", "display", "xlsx_download", "wants_xlsx"]
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One figure at the top of a dashboard."""
+
+    key: str
+    label: str
+    value: str  # "77.47%", "12" or "—"
+    detail: str  # "11764 / 15184" for a rate
+    tone: str = ""  # a .stat modifier of rexian.css: "", "primary", "tone-red", "tone-amber", "zero"
 
 
 def xlsx_header(column: Column) -> str:

@@ -6,7 +6,6 @@ the audit log as an export. The figures themselves are built in operations.py,
 calls.py and monitoring.py; the views only put them on the page.
 """
 
-import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from rexian.accounts.roles import Role
@@ -24,23 +24,20 @@ from rexian.callcentre.figures import FiguresError
 from rexian.core import audit
 from rexian.dashboards import charts, monitoring, operations
 from rexian.dashboards.calls import call_dashboard
-from rexian.dashboards.operations import Tile
 from rexian.dashboards.periods import month_from, period_from, quick_ranges
-from rexian.dashboards.tables import XLSX_TYPE, wants_xlsx, xlsx_download
+from rexian.dashboards.tables import wants_xlsx, xlsx_download
 from rexian.evaluation.monitoring.errors import InputError
-from rexian.evaluation.monitoring.report_html import render_html
-from rexian.evaluation.monitoring.report_xlsx import write_xlsx
-from rexian.evaluation.monitoring.tables import NUMBER, display, percent, points, report_tables, seconds
+from rexian.evaluation.monitoring.tables import report_tables
 from rexian.orders.views.base import role_required
 
 dashboard_view = role_required(Role.SUPERVISOR)  # admins always pass role checks
 
 PAGES = (
-    ("overview", "运行总览"),
-    ("units", "单位"),
-    ("categories", "分类"),
-    ("calls", "话务"),
-    ("monitoring", "第三方监测"),
+    ("overview", gettext_lazy("运行总览")),
+    ("units", gettext_lazy("单位")),
+    ("categories", gettext_lazy("分类")),
+    ("calls", gettext_lazy("话务")),
+    ("monitoring", gettext_lazy("第三方监测")),
 )
 PERIOD_PAGES = {"overview", "units", "categories", "calls"}
 MONITORING_TABLES = ("summary", "overall", "service", "full_connection", "most_improved", "provinces", "items")
@@ -54,13 +51,13 @@ def _tabs(request, current: str) -> list[dict]:
         url = reverse(f"dashboards:{key}")
         if keep and key in PERIOD_PAGES:
             url = f"{url}?{keep}"
-        tabs.append({"key": key, "label": _(label), "url": url, "active": key == current})
+        tabs.append({"key": key, "label": label, "url": url, "active": key == current})
     return tabs
 
 
 def _page(request, page: str, context: dict, tables: list, scope: str):
     """Render a dashboard, or hand out one of its tables when ?format=xlsx asks for it."""
-    title = _(dict(PAGES)[page])
+    title = str(dict(PAGES)[page])
     if wants_xlsx(request):
         return xlsx_download(request, tables, title, scope)
     period = context.get("period")
@@ -108,12 +105,14 @@ def units(request):
         "month": month,
         "units": table,
         "scorecard": scorecard,
-        "overdue_chart": charts.ranked_bars(table, 1, 7, title=_("超期件数（件）"), color=charts.RED, skip_zero=True),
+        "overdue_chart": charts.ranked_bars(
+            table, "单位", "超期件数", title=_("超期件数（件）"), color=charts.RED, skip_zero=True
+        ),
         "satisfaction_chart": charts.ranked_bars(
-            table, 1, 9, title=_("综合满意率（%）"), color=charts.GREEN, out_of_100=True, unit="%"
+            table, "单位", "综合满意率", title=_("综合满意率（%）"), color=charts.GREEN, out_of_100=True, unit="%"
         ),
         "score_chart": charts.ranked_bars(
-            scorecard, 2, 3, title=_("考核得分（分）"), color=charts.BLUE, out_of_100=True, width=charts.WIDE
+            scorecard, "单位", "得分", title=_("考核得分（分）"), color=charts.BLUE, out_of_100=True, width=charts.WIDE
         ),
     }
     return _page(request, "units", context, [table, scorecard], f"{period.label}，{month:%Y-%m}")
@@ -127,9 +126,11 @@ def categories(request):
         "period": period,
         "top": top,
         "leaves": leaves,
-        "intake_chart": charts.ranked_bars(top, 1, 2, title=_("一级分类受理量（件）"), color=charts.BLUE, skip_zero=True),
+        "intake_chart": charts.ranked_bars(
+            top, "分类", "受理量", title=_("一级分类受理量（件）"), color=charts.BLUE, skip_zero=True
+        ),
         "satisfaction_chart": charts.ranked_bars(
-            top, 1, 6, title=_("一级分类综合满意率（%）"), color=charts.GREEN, out_of_100=True, unit="%"
+            top, "分类", "综合满意率", title=_("一级分类综合满意率（%）"), color=charts.GREEN, out_of_100=True, unit="%"
         ),
     }
     return _page(request, "categories", context, [top, leaves], period.label)
@@ -206,10 +207,13 @@ def _show(request):
     run = monitoring.find_run(request, token)
     if run is None:
         return _upload_form(request, monitoring.UploadForm(), _("这次上传的结果已过期或不属于您，请重新上传监测文件。"), 404)
-    evaluation = run.evaluate()
+    try:
+        evaluation = run.evaluate()
+    except InputError as error:  # only if the scoring configuration changed since the upload
+        return _upload_form(request, monitoring.UploadForm(), str(error), 400)
     scope = f"{evaluation.first_call_at:%Y-%m-%d}_{evaluation.last_call_at:%Y-%m-%d}"
     download = request.GET.get("download")
-    if download in ("report.xlsx", "report.html"):
+    if download in monitoring.REPORT_FILES:
         return _report_download(request, evaluation, download, scope)
     by_key = {table.key: table for table in report_tables(evaluation)}
     tables = [by_key[key] for key in MONITORING_TABLES]
@@ -218,7 +222,7 @@ def _show(request):
         evaluation=evaluation,
         tables=tables,
         charts=charts.monitoring_charts(evaluation),
-        tiles=_monitoring_tiles(evaluation),
+        tiles=monitoring.tiles(evaluation),
     )
     return _page(request, "monitoring", context, tables, scope)
 
@@ -228,12 +232,7 @@ def _monitoring_context(**context) -> dict:
 
 
 def _report_download(request, evaluation, name: str, scope: str) -> HttpResponse:
-    if name == "report.html":
-        response = HttpResponse(render_html(evaluation), content_type="text/html; charset=utf-8")
-    else:
-        buffer = io.BytesIO()
-        write_xlsx(evaluation, buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    content, content_type = monitoring.report_file(evaluation, name)
     audit.record(
         request.user,
         audit.AuditAction.EXPORT,
@@ -241,21 +240,6 @@ def _report_download(request, evaluation, name: str, scope: str) -> HttpResponse
         % {"name": name, "file": evaluation.probes_file, "n": len(evaluation.hotlines)},
         request=request,
     )
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, f"monitoring-{scope}-{name}")
     return response
-
-
-def _monitoring_tiles(evaluation) -> list[Tile]:
-    def shown(value):
-        return display(value, NUMBER)
-
-    return [
-        Tile("score", _("总体平均得分"), shown(points(evaluation.mean_score("overall"))), _("分"), "primary"),
-        Tile("connection", _("总体接通率"), f"{shown(percent(evaluation.connection_rate))}%",
-             f"{evaluation.answered} / {evaluation.calls}"),
-        Tile("reachable", _("可接通热线"), str(evaluation.reachable_hotlines), _("共 %(n)d 条") % {"n": len(evaluation.hotlines)}),
-        Tile("dead", _("死线"), str(evaluation.line_classes["dead"]), _("条"),
-             "tone-red" if evaluation.line_classes["dead"] else "zero"),
-        Tile("seconds", _("平均接通时长"), shown(seconds(evaluation.mean_seconds_to_human)), _("秒（含自助语音）")),
-        Tile("service", _("服务水平平均得分"), shown(points(evaluation.mean_score("service"))), _("分")),
-    ]

@@ -3,7 +3,9 @@
 Clustering. Each message becomes a TF-IDF vector of its words (rjieba) in
 two blocks, the title and the first ``BODY_CHARACTERS`` of the body, the
 title weighted more. Words found in more than ``MAX_DOCUMENT_SHARE`` of the
-messages are dropped: they say nothing about which matter a message is about.
+messages (and in more than ``MIN_DOCUMENT_CEILING`` of them, so that small
+windows keep the words of their matters) are dropped: they say nothing about
+which matter a message is about.
 Messages are then read in time order and leader-clustered: a message joins
 the cluster of the most similar earlier *leader* with cosine similarity at
 least ``threshold``, or else leads a new cluster. Comparing with leaders
@@ -44,6 +46,7 @@ from rexian.nlp.segment import Segmenter, default_segmenter
 BODY_CHARACTERS = 150
 TITLE_WEIGHT = 0.8
 MAX_DOCUMENT_SHARE = 0.05
+MIN_DOCUMENT_CEILING = 20
 ROW_BLOCK = 2000
 KEYWORDS = 5
 # The research data replaces place names by codes (A市, A3区, K11县); jieba
@@ -122,7 +125,8 @@ def find_hot_issues(
 
 def _vectorize(messages: Sequence[HotspotMessage], segmenter: Segmenter) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Row-normalised [title | body] word TF-IDF, both blocks in one vocabulary."""
-    vectorizer = TfidfVectorizer(analyzer=_Words(segmenter), sublinear_tf=True, max_df=MAX_DOCUMENT_SHARE)
+    max_df = max(int(MAX_DOCUMENT_SHARE * len(messages)), MIN_DOCUMENT_CEILING)
+    vectorizer = TfidfVectorizer(analyzer=_Words(segmenter), sublinear_tf=True, max_df=max_df)
     vectorizer.fit([f"{m.title} {m.body[:BODY_CHARACTERS]}" for m in messages])
     titles = vectorizer.transform([m.title for m in messages])
     bodies = vectorizer.transform([m.body[:BODY_CHARACTERS] for m in messages])

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     path("intake/", views.intake, name="intake"),
     path("caller-history/", views.caller_history, name="caller_history"),
+    path("similar/", views.similar_orders, name="similar"),
     path("overview/", views.overview, name="overview"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

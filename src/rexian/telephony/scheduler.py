@@ -43,9 +43,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from rexian.evaluation.monitoring import metrics as _metrics  # noqa: F401 - imported before any call rings
 from rexian.telephony.campaigns import (
+    CampaignError,
     GuardError,
     call_bound,
+    dead_line_config,
     evaluation_outcome,
     probe_config,
     refresh_dead_line,
@@ -206,6 +209,12 @@ def _claim(campaign_pk: int, now: datetime, limit: int, result: TickResult) -> _
             chosen.append((pk, status, slot))
         if not chosen:
             return None
+        try:
+            # Load the dead-line rule now: a first load while calls ring would hold the GIL
+            # (module imports, TOML parsing) and delay the call loop's timers.
+            dead_line_config(campaign.evaluation_config)
+        except CampaignError as error:
+            log.error("campaign %s: %s; dead lines will not be flagged", campaign.name, error)
         bound = call_bound(campaign)
         span = (chosen[-1][2] - real_now).total_seconds()
         lease_until = now + timedelta(seconds=span + math.ceil(len(chosen) / free) * bound) + LEASE_MARGIN

@@ -41,15 +41,7 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
             return data.decode(candidate)
         except (LookupError, UnicodeDecodeError):
             continue
-    return data.decode(_codec(charset) or "utf-8", errors="replace") if _known(charset) else data.decode("utf-8", "replace")
-
-
-def _known(charset: str | None) -> bool:
-    try:
-        "".encode(_codec(charset) or "utf-8")
-    except LookupError:
-        return False
-    return True
+    return data.decode("utf-8", errors="replace")
 
 
 def decode_header_text(value) -> str:
@@ -236,8 +228,9 @@ def _bounce(msg: EmailMessage) -> tuple[list[str], str]:
         if ctype == "message/delivery-status":
             status_text = "\n".join(str(block) for block in part.get_payload()) if part.is_multipart() else _part_text(part)
         elif ctype == "text/rfc822-headers":
-            original += message_ids(re.search(r"^Message-ID:(.*)$", _part_text(part), re.I | re.M).group(1)) \
-                if re.search(r"^Message-ID:(.*)$", _part_text(part), re.I | re.M) else []
+            found = re.search(r"^Message-ID:(.*)$", _part_text(part), re.I | re.M)
+            if found:
+                original += message_ids(found.group(1))
         elif ctype == "message/rfc822" and part.is_multipart():
             inner = part.get_payload()[0]
             original += message_ids(inner.get("Message-ID", ""))

@@ -73,7 +73,7 @@ def submit(form, form_token: str, now=None) -> Received:
             received = receive(inbound, now=now)
             if received.created:
                 for index, upload in enumerate(photos, start=1):
-                    stored.append(_attach(received.message, upload, index).file.name)
+                    _attach(received.message, upload, index, stored)
     except Exception:
         # The rows rolled back; files written before the failure must go too.
         for name in stored:
@@ -84,7 +84,7 @@ def submit(form, form_token: str, now=None) -> Received:
     return received
 
 
-def _attach(message: Message, upload, index: int) -> Attachment:
+def _attach(message: Message, upload, index: int, stored: list[str]) -> Attachment:
     content_type = sniff_image(upload)
     digest, chunks = hashlib.sha256(), []
     for chunk in upload.chunks():
@@ -100,6 +100,7 @@ def _attach(message: Message, upload, index: int) -> Attachment:
         sha256=sha256,
     )
     attachment.file.save(f"{sha256[:32]}.{extension}", ContentFile(b"".join(chunks)), save=False)
+    stored.append(attachment.file.name)
     attachment.save()
     return attachment
 

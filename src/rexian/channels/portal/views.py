@@ -123,9 +123,8 @@ def rate_answer(request):
         order_id = signing.loads(request.POST.get("access", ""), salt=ACCESS_SALT, max_age=ACCESS_MAX_AGE)
         order = WorkOrder.objects.get(pk=order_id)
     except (signing.BadSignature, WorkOrder.DoesNotExist, TypeError, ValueError):
-        track_form = TrackForm()
-        track_form.add_error(None, _("页面已过期，请重新输入查询码和手机号码后再评价。"))
-        return render(request, "channels/portal/track.html", {"form": track_form}, status=400)
+        error = _("页面已过期，请重新输入查询码和手机号码后再评价。")
+        return render(request, "channels/portal/track.html", {"form": TrackForm(), "error": error}, status=400)
     if not form.is_valid():
         return _status_page(request, order, rating_form=form, status_code=400)
     try:

@@ -1,0 +1,1 @@
+"""The SMS channel: a signed webhook from the SMS provider in, an HTTP gateway out, delivery reports."""

@@ -1,2 +1,9 @@
+from django.urls import path
+
+from rexian.channels.sms import views
+
 app_name = "sms"
-urlpatterns: list = []
+urlpatterns = [
+    path("inbound", views.inbound, name="inbound"),
+    path("status", views.status, name="status"),
+]

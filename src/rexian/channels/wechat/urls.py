@@ -1,2 +1,8 @@
+from django.urls import path
+
+from rexian.channels.wechat import views
+
 app_name = "wechat"
-urlpatterns: list = []
+urlpatterns = [
+    path("callback", views.callback, name="callback"),
+]

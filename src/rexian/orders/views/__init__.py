@@ -2,7 +2,7 @@
 
 from rexian.orders.views.dashboard import notifications, notifications_read, overview
 from rexian.orders.views.detail import detail, perform_action
-from rexian.orders.views.intake import caller_history, intake
+from rexian.orders.views.intake import caller_history, intake, similar_orders
 from rexian.orders.views.lists import home, order_list
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "order_list",
     "overview",
     "perform_action",
+    "similar_orders",
 ]

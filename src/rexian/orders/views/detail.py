@@ -14,6 +14,9 @@ from rexian.orders import privacy, queues
 from rexian.orders.services import workflow
 from rexian.orders.services.errors import InvalidInput, UnknownAction, WorkflowError
 from rexian.orders.views.base import show_errors, visible_order
+from rexian.routing import suggestions
+from rexian.routing.duplicates import similar_open_orders
+from rexian.routing.models import ModelKind
 
 DETAIL_RELATIONS = ("citizen", "category", "current_unit", "created_by", "master")
 # Actions that end or undo something: listed last, in red, and confirmed before sending.
@@ -27,9 +30,9 @@ class Panel:
     danger: bool
 
 
-def _action_form(spec, data=None):
+def _action_form(spec, data=None, initial=None):
     """The action's form with ids unique on a page that shows several actions."""
-    form = spec.form(data=data, auto_id=f"id_{spec.name}_%s")
+    form = spec.form(data=data, initial=initial, auto_id=f"id_{spec.name}_%s")
     queues.prepare_choices(form)
     return form
 
@@ -37,10 +40,16 @@ def _action_form(spec, data=None):
 def _render(request, order, failed=None):
     """The detail page; `failed` is (action name, bound form) of an action refused as invalid input."""
     failed_name, failed_form = failed or ("", None)
+    available = workflow.available_actions(order, request.user)
+    routing = _routing_help(order, request.user, {spec.name for spec in available})
     panels = sorted(
         (
-            Panel(spec, failed_form if spec.name == failed_name else _action_form(spec), spec.name in DANGER_ACTIONS)
-            for spec in workflow.available_actions(order, request.user)
+            Panel(
+                spec,
+                failed_form if spec.name == failed_name else _action_form(spec, initial=routing.get("initial", {}).get(spec.name)),
+                spec.name in DANGER_ACTIONS,
+            )
+            for spec in available
         ),
         key=lambda panel: panel.danger,
     )
@@ -56,8 +65,33 @@ def _render(request, order, failed=None):
         "callbacks": order.callbacks.select_related("agent"),
         "events": order.events.select_related("actor", "unit"),
         "merged_orders": order.merged_orders.all(),
+        "routing": routing,
     }
     return render(request, "orders/detail.html", context)
+
+
+ROUTED_ACTIONS = {"dispatch", "reassign", "designate"}
+
+
+def _routing_help(order, user, available: set[str]) -> dict:
+    """For whoever may dispatch: suggested units and categories, and 并单 candidates.
+
+    The unit is pre-selected in the dispatch form only when the catalogue and a
+    confident model agree (rexian.routing.suggestions.preselected_unit).
+    """
+    if not available & (ROUTED_ACTIONS | {"merge"}):
+        return {}
+    unit = suggestions.for_order(order, ModelKind.UNIT)
+    category = suggestions.for_order(order, ModelKind.CATEGORY)
+    preselect = suggestions.preselected_unit(unit)
+    return {
+        "unit": unit,
+        "category": category,
+        "preselected": preselect,
+        "initial": {name: {"unit": preselect} for name in ROUTED_ACTIONS} if preselect else {},
+        "similar": similar_open_orders(user, f"{order.title} {order.content} {order.address}", order.area_code,
+                                       exclude_phone=order.contact_phone, exclude=order),
+    }
 
 
 @login_required

@@ -1,6 +1,7 @@
 """受理: the agent's intake screen and the caller-history lookup beside it."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,6 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from rexian.core.masking import normalize_phone
+from rexian.knowledge.models import Article
+from rexian.knowledge.services import answer_with_article
+from rexian.routing.duplicates import similar_open_orders
 from rexian.orders import privacy, queues
 from rexian.orders.intake_forms import IntakeForm
 from rexian.orders.models import WorkOrder
@@ -38,18 +42,41 @@ def intake(request):
     can_dispatch = request.user.has_role(*workflow.ACTIONS["dispatch"].roles)
     if request.method == "POST":
         form = IntakeForm(data=request.POST)
+        article = _article_to_answer_with(request)
         try:
-            order = intake_service.register(request.user, request.POST)
+            with transaction.atomic():
+                order = intake_service.register(request.user, request.POST)
+                if article is not None:
+                    order = answer_with_article(order, article, request.user, request.POST.get("answer_content", "").strip())
         except InvalidInput as error:
             show_errors(form, error)
             messages.error(request, error.message)
         else:
+            if article is not None:
+                messages.success(request, _("工单 %(n)s 已受理，并引用知识“%(t)s”直接答复。") % {"n": order.number, "t": article.title})
+                return redirect("orders:detail", order.number)
             messages.success(request, _("工单 %(n)s 已受理。") % {"n": order.number})
             url = reverse("orders:detail", args=[order.number])
             return redirect(url + "#act-dispatch" if can_dispatch and request.POST.get("then") == "dispatch" else url)
     else:
         form = IntakeForm(initial={"phone": request.GET.get("phone", "")})
     return render(request, "orders/intake.html", {"form": _keyboard_ready(form), "can_dispatch": can_dispatch})
+
+
+def _article_to_answer_with(request) -> Article | None:
+    """The knowledge article the agent chose to answer with (直接答复), if any."""
+    raw = request.POST.get("answer_article", "")
+    return Article.objects.current().filter(pk=int(raw)).first() if raw.isdigit() else None
+
+
+@require_GET
+@role_required(*INTAKE_ROLES)
+def similar_orders(request):
+    """Open orders from other callers that look like the same problem (并单 candidates)."""
+    text = " ".join(request.GET.get(key, "")[:2000] for key in ("title", "content", "address"))
+    phone = normalize_phone(request.GET.get("phone", ""))
+    matches = similar_open_orders(request.user, text, request.GET.get("area_code", ""), exclude_phone=phone)
+    return JsonResponse({"orders": [{**_history_row(order), "score": round(score, 3)} for order, score in matches]})
 
 
 @require_GET
