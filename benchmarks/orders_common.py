@@ -101,3 +101,59 @@ def machine() -> str:
 def cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
+
+
+# ---------------------------------------------------------------- CPU accounting (Linux /proc)
+# On a shared machine wall-clock figures follow the neighbours' load; CPU seconds
+# spent per request do not, and give the CPU-bound ceiling of this machine.
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Every process in a process group (a server and its workers)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                pids.append(int(entry))
+    return pids
+
+
+def pg_backend_pids(database: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database]).fetchall()
+    return [row[0] for row in rows]
+
+
+class CpuMeter:
+    """CPU seconds used by a set of processes between start() and stop(); `pids` is re-read at
+    stop too, so processes that appear meanwhile (new database connections) are counted."""
+
+    def __init__(self, pids):
+        self.pids = pids  # a callable returning pids
+
+    def start(self):
+        self.before = {pid: process_cpu(pid) for pid in self.pids()}
+        return self
+
+    def stop(self) -> float:
+        after = {pid: process_cpu(pid) for pid in self.pids()}
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in after.items())

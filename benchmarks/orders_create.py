@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from orders_common import REPO, machine, pg_drop, pg_recreate, summary_ms, table  # noqa: E402
+from orders_common import REPO, CpuMeter, group_pids, machine, pg_backend_pids, pg_drop, pg_recreate, process_cpu, summary_ms, table  # noqa: E402
 
 PG_DATABASE = "rexian_bench_http"
 CATEGORIES = ["010101", "010102", "010301", "020102", "040101", "040202", "050101", "100101", "100201", "100401"]
@@ -90,19 +90,27 @@ def cmd_service(count: int) -> None:
     from rexian.accounts.models import User
     from rexian.orders.services import intake
 
+    from django.db import connection
+
     agent = User.objects.get(username="agent")
     rng = random.Random(1)
     for n in range(20):  # warm-up: imports, caches, connection
         intake.register(agent, intake_data(rng, 10_000_000 + n))
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
     timings = []
-    cpu = time.process_time()
+    cpu, db_cpu = time.process_time(), process_cpu(backend) if backend else 0.0
     started = time.perf_counter()
     for n in range(count):
         t = time.perf_counter()
         intake.register(agent, intake_data(rng, n))
         timings.append(time.perf_counter() - t)
     elapsed = time.perf_counter() - started
-    print(json.dumps({"count": count, "seconds": elapsed, "cpu": time.process_time() - cpu, "timings": timings}))
+    print(json.dumps({"count": count, "seconds": elapsed, "cpu": time.process_time() - cpu,
+                      "db_cpu": (process_cpu(backend) - db_cpu) if backend else 0.0, "timings": timings}))
 
 
 # ---------------------------------------------------------------- the orchestrating process
@@ -228,9 +236,11 @@ def bench_backend(backend: str, args) -> list[list]:
         token = run_json(["_prepare"], env)["token"]
         service = run_json(["_service", str(args.service_orders)], env)
         figures = summary_ms(service["timings"])
-        rows.append([backend, "服务层 intake.register()（单进程）", service["count"], 0, service["count"] / service["seconds"], figures["p50"], figures["p95"]])
-        print(f"  {backend}: service layer {service['count'] / service['seconds']:.0f} orders/s "
-              f"(CPU {service['cpu']:.1f} s for {service['count']} orders)", flush=True)
+        app_ms, db_ms = service["cpu"] * 1000 / service["count"], service["db_cpu"] * 1000 / service["count"]
+        rows.append([backend, "服务层 intake.register()（单进程）", service["count"], 0, service["count"] / service["seconds"],
+                     figures["p50"], figures["p95"], app_ms, db_ms, 1000 / (app_ms + db_ms)])
+        print(f"  {backend}: service layer {service['count'] / service['seconds']:.0f} orders/s, "
+              f"CPU per order {app_ms:.2f} ms Python + {db_ms:.2f} ms PostgreSQL", flush=True)
         port = free_port()
         server = Server(env, port, args.workers, workdir / "server.log")
         server.wait_ready(token)
@@ -239,9 +249,14 @@ def bench_backend(backend: str, args) -> list[list]:
             ("HTTP GET /api/v1/me（基线）", "GET", "/api/v1/me", None),
             ("HTTP POST /api/v1/orders", "POST", "/api/v1/orders", intake_data),
         ):
+            app_meter = CpuMeter(lambda: group_pids(server.process.pid)).start()
+            db_meter = CpuMeter(lambda: pg_backend_pids(PG_DATABASE) if backend == "postgresql" else []).start()
             result = load(port, token, method, path, args.clients, args.seconds, body)
+            app_ms = app_meter.stop() * 1000 / max(result["ok"], 1)
+            db_ms = db_meter.stop() * 1000 / max(result["ok"], 1)
             bad = sum(count for code, count in result["statuses"].items() if code >= 400) + len([e for e in result["errors"] if not e[:3].isdigit()])
-            rows.append([backend, label, result["ok"], bad, result["per_second"], result["p50"], result["p95"]])
+            ceiling = (os.cpu_count() or 1) * 1000 / (app_ms + db_ms)
+            rows.append([backend, label, result["ok"], bad, result["per_second"], result["p50"], result["p95"], app_ms, db_ms, ceiling])
             print(f"  {backend}: {label}: {result['per_second']:.0f}/s p50 {result['p50']:.1f} ms p95 {result['p95']:.1f} ms "
                   f"statuses {result['statuses']}" + (f" errors {result['errors'][:3]}" if result["errors"] else ""), flush=True)
     finally:
@@ -275,7 +290,11 @@ def main(argv=None) -> int:
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         rows += bench_backend(backend, args)
     print()
-    print(table(rows, ["数据库", "测量", "成功", "失败", "每秒", "p50 ms", "p95 ms"]))
+    print(table(rows, ["数据库", "测量", "成功", "失败", "每秒", "p50 ms", "p95 ms", "应用 CPU ms/次", "PG CPU ms/次", "CPU 上限 次/秒"]))
+    print(
+        "\n应用 CPU = gunicorn（或服务层进程）所用 CPU；PG CPU = PostgreSQL 后端进程所用 CPU（SQLite 在应用进程内）。\n"
+        f"CPU 上限 = {os.cpu_count()} 核 ÷ 每次请求的 CPU：机器只跑这一件事时，CPU 能撑的每秒请求数（服务层一行按单核计）。"
+    )
     return 0
 
 

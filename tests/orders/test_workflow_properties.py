@@ -194,7 +194,7 @@ def _walk(users, clock, data, start, types):
 
 
 @hsettings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -107,3 +107,12 @@ def test_an_expired_rule_is_not_applied(city):
     yesterday = timezone.localdate() - timezone.timedelta(days=1)
     CatalogueRule.objects.create(category=city["category"], lead_unit=city["housing"], expires_on=yesterday)
     assert catalogue.best(city["category"]) is None
+
+
+def test_unmerge_returns_a_merged_order_to_dispatch_and_both_timelines_say_why(make_order, users):
+    master, duplicate = make_order(), make_order(phone="13700001111")
+    duplicate = perform(duplicate, "merge", users["dispatcher"], {"master": master.number})
+    duplicate = perform(duplicate, "unmerge", users["dispatcher"], {"note": "不是同一问题"})
+    assert duplicate.state == State.REGISTERED and duplicate.master is None
+    assert duplicate.events.last().action == "unmerge"
+    assert master.events.filter(action="unmerge_out", note="不是同一问题").exists()

@@ -14,6 +14,7 @@ EVENT_LABELS = {
     "due_soon": _("临期提醒"),
     "overdue": _("超期"),
     "citizen_message": _("市民补充信息"),
+    "unmerge_out": _("解除并入的工单"),
 }
 
 

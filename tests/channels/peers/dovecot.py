@@ -72,7 +72,7 @@ class Dovecot:
         (workdir / "dovecot.conf").write_text(
             f"base_dir = {workdir}/run\nstate_dir = {workdir}/state\nlog_path = {self.log}\n"
             "protocols = imap\nlisten = 127.0.0.1\n" + ssl +
-            "disable_plaintext_auth = no\nauth_mechanisms = plain login\n" + users +
+            "disable_plaintext_auth = no\nauth_mechanisms = plain login\nauth_failure_delay = 0\n" + users +
             f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {workdir}/passwd\n}}\n"
             f"userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={home_root}/%u mail=maildir:~/Maildir\n}}\n"
             f"service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {self.port}\n  }}\n"

@@ -294,6 +294,17 @@ def _merge(ctx):
     _write_event(master, ctx.user, "merge_in", master.state, master.state, None, "", {"merged": ctx.order.number}, ctx.now)
 
 
+@action("unmerge", _("解除并单"), {Role.DISPATCHER}, {State.MERGED}, f.RequiredNoteForm)
+def _unmerge(ctx):
+    """Back to 待派单 as an order of its own; both timelines record why."""
+    master = WorkOrder.objects.select_for_update().get(pk=ctx.order.master_id)
+    ctx.order.master = None
+    ctx.move(State.REGISTERED)
+    ctx.event("unmerge", State.REGISTERED, note=ctx.data["note"], master=master.number)
+    _write_event(master, ctx.user, "unmerge_out", master.state, master.state, None, ctx.data["note"],
+                 {"unmerged": ctx.order.number}, ctx.now)
+
+
 def _has_pending_extension(order, user):
     return "" if _pending_extension(order) else _("没有待审批的延期申请。")
 

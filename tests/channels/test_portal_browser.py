@@ -1,0 +1,95 @@
+"""A citizen on a phone files a request on the portal and follows it, in headless Chromium.
+
+Chromium is Debian's (/usr/bin/chromium); Playwright never downloads a browser here.
+Screenshots go to $REXIAN_SCREENSHOTS when set (to look at the pages), else to tmp_path.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from rexian.channels.models import Attachment
+from rexian.orders.models import WorkOrder
+from tests.conftest import require_tool
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = "13912345678"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500 + b"\xff\xd9"
+OPS = {"加": lambda a, b: a + b, "减": lambda a, b: a - b, "乘以": lambda a, b: a * b}
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def browser(transactional_db, live_server):
+    require_tool(CHROMIUM, "the browser test drives Debian's Chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+        connections.close_all()
+
+
+def test_a_citizen_files_a_request_on_a_phone_and_follows_it(browser, live_server, city, settings, tmp_path):
+    from playwright.sync_api import expect
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    shots = Path(os.environ.get("REXIAN_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    photo = tmp_path / "路灯.jpg"
+    photo.write_bytes(JPEG)
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+
+    page.goto("/portal/")
+    page.screenshot(path=shots / "portal-1-start.png", full_page=True)
+    page.get_by_role("link", name="我要反映").first.click()
+    page.wait_for_url(re.compile(r"/portal/new/$"))
+    page.select_option("#id_order_type", "complaint")
+    page.select_option("#id_category", "010101")
+    page.fill("#id_title", "幸福路路灯不亮")
+    page.fill("#id_content", "幸福路 12 号门口的路灯已经坏了一周，晚上很黑，请尽快修复。")
+    page.fill("#id_address", "东华街道幸福路 12 号")
+    page.set_input_files("#id_photos", str(photo))
+    page.fill("#id_name", "李四")
+    page.fill("#id_phone", PHONE)
+    a, op, b = re.search(r"(\d+) (加|减|乘以) (\d+)", page.locator("label[for=id_answer]").inner_text()).groups()
+    page.fill("#id_answer", str(OPS[op](int(a), int(b))))
+    # Nothing sticks out sideways on a 390 px phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=shots / "portal-2-form.png", full_page=True)
+    page.get_by_role("button", name="提交诉求").click()
+
+    page.wait_for_url(re.compile(r"/portal/submitted/$"))
+    code = page.locator("#tracking-code").inner_text().strip()
+    number = page.locator("#order-number").inner_text().strip()
+    order = WorkOrder.objects.get(number=number)
+    assert order.tracking.code == code and order.channel == "web" and order.contact_phone == PHONE
+    assert Attachment.objects.get().message.order == order
+    page.screenshot(path=shots / "portal-3-submitted.png", full_page=True)
+
+    expect(page.locator("#id_code")).to_have_value(code)  # the code is filled in: only the phone is asked
+    page.fill("#id_phone", PHONE)
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#citizen-state")).to_have_text("已受理，等待分派")
+    expect(page.locator(".portal-steps")).to_contain_text("您的诉求已受理")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=shots / "portal-4-status.png", full_page=True)
+    context.close()
