@@ -187,6 +187,8 @@ REXIAN = {
     "ROUTING_RETRAIN_HOURS": env_int("REXIAN_ROUTING_RETRAIN_HOURS", 24, minimum=0),
     # Open orders of the last this many days are searched for duplicates (并单).
     "DUPLICATE_WINDOW_DAYS": env_int("REXIAN_DUPLICATE_WINDOW_DAYS", 30, minimum=1),
+    # Largest probe file (each) the monitoring dashboard accepts.
+    "MONITORING_UPLOAD_MAX_BYTES": env_int("REXIAN_MONITORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1),
     # Published articles not updated for this many days are listed for review.
     "KNOWLEDGE_STALE_DAYS": env_int("REXIAN_KNOWLEDGE_STALE_DAYS", 180, minimum=1),
 }

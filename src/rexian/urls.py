@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("rexian.accounts.urls")),
     path("orders/", include("rexian.orders.urls")),
     path("knowledge/", include("rexian.knowledge.urls")),
+    path("routing/", include("rexian.routing.urls")),
     path("dashboards/", include("rexian.dashboards.urls")),
     path("public/knowledge/", include((public_knowledge, "public_knowledge"))),
     path("api/v1/", api.urls),

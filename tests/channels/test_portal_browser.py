@@ -13,6 +13,7 @@ from django.db import connections
 
 from rexian.channels.models import Attachment
 from rexian.orders.models import WorkOrder
+from rexian.orders.services.workflow import perform
 from tests.conftest import require_tool
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -45,7 +46,7 @@ def browser(transactional_db, live_server):
         connections.close_all()
 
 
-def test_a_citizen_files_a_request_on_a_phone_and_follows_it(browser, live_server, city, settings, tmp_path):
+def test_a_citizen_files_a_request_on_a_phone_follows_it_and_rates_the_answer(browser, live_server, users, settings, tmp_path):
     from playwright.sync_api import expect
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -70,11 +71,18 @@ def test_a_citizen_files_a_request_on_a_phone_and_follows_it(browser, live_serve
     page.set_input_files("#id_photos", str(photo))
     page.fill("#id_name", "李四")
     page.fill("#id_phone", PHONE)
-    a, op, b = re.search(r"(\d+) (加|减|乘以) (\d+)", page.locator("label[for=id_answer]").inner_text()).groups()
-    page.fill("#id_answer", str(OPS[op](int(a), int(b))))
+    # A wrong answer first: the form comes back filled in, with a new question and a clear reason.
+    page.fill("#id_answer", str(answer(page) + 1))
+    page.get_by_role("button", name="提交诉求").click()
+    expect(page.locator(".errorlist")).to_contain_text("验证题答案不正确")
+    expect(page.locator("#id_title")).to_have_value("幸福路路灯不亮")
+    assert WorkOrder.objects.count() == 0
+    page.screenshot(path=shots / "portal-2-wrong-answer.png", full_page=True)
+    page.set_input_files("#id_photos", str(photo))  # browsers never refill a file input
+    page.fill("#id_answer", str(answer(page)))
     # Nothing sticks out sideways on a 390 px phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=shots / "portal-2-form.png", full_page=True)
+    page.screenshot(path=shots / "portal-3-form.png", full_page=True)
     page.get_by_role("button", name="提交诉求").click()
 
     page.wait_for_url(re.compile(r"/portal/submitted/$"))
@@ -83,7 +91,7 @@ def test_a_citizen_files_a_request_on_a_phone_and_follows_it(browser, live_serve
     order = WorkOrder.objects.get(number=number)
     assert order.tracking.code == code and order.channel == "web" and order.contact_phone == PHONE
     assert Attachment.objects.get().message.order == order
-    page.screenshot(path=shots / "portal-3-submitted.png", full_page=True)
+    page.screenshot(path=shots / "portal-4-submitted.png", full_page=True)
 
     expect(page.locator("#id_code")).to_have_value(code)  # the code is filled in: only the phone is asked
     page.fill("#id_phone", PHONE)
@@ -91,5 +99,33 @@ def test_a_citizen_files_a_request_on_a_phone_and_follows_it(browser, live_serve
     expect(page.locator("#citizen-state")).to_have_text("已受理，等待分派")
     expect(page.locator(".portal-steps")).to_contain_text("您的诉求已受理")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=shots / "portal-4-status.png", full_page=True)
+    page.screenshot(path=shots / "portal-5-status.png", full_page=True)
+
+    # Answered and approved: the citizen reads the answer and rates it, which completes the callback.
+    for user, action, data in [
+        (users["dispatcher"], "dispatch", {"unit": "ZJJ", "note": "内部备注"}),
+        (users["housing"], "accept", {}),
+        (users["housing"], "reply", {"result": "resolved", "content": "已更换路灯灯泡，照明已恢复。"}),
+        (users["reviewer"], "approve", {}),
+    ]:
+        order = perform(order, action, user, data)
+    page.goto("/portal/track/")
+    page.fill("#id_code", code)
+    page.fill("#id_phone", PHONE)
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#official-answer")).to_contain_text("已更换路灯灯泡")
+    page.get_by_label("满意", exact=True).check()
+    page.fill("#id_comment", "修得很快")
+    page.screenshot(path=shots / "portal-6-answer.png", full_page=True)
+    page.get_by_role("button", name="提交评价").click()
+    expect(page.locator(".alert-success")).to_contain_text("感谢您的评价")
+    expect(page.locator("#citizen-state")).to_have_text("已办结")
+    page.screenshot(path=shots / "portal-7-rated.png", full_page=True)
+    order.refresh_from_db()
+    assert order.state == "closed" and order.callbacks.get().result == "satisfied"
     context.close()
+
+
+def answer(page) -> int:
+    a, op, b = re.search(r"(\d+) (加|减|乘以) (\d+)", page.locator("label[for=id_answer]").inner_text()).groups()
+    return OPS[op](int(a), int(b))

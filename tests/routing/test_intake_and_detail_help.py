@@ -60,3 +60,16 @@ def test_department_staff_see_no_routing_help(client, users, make_order):
     order = perform(make_order(), "dispatch", users["dispatcher"], {"unit": "ZJJ"})
     client.force_login(users["housing"])
     assert "智能分派建议" not in client.get(f"/orders/{order.number}/").content.decode()
+
+
+def test_hot_issues_group_similar_orders_from_different_callers(client, users, make_order):
+    for n in range(4):
+        make_order(phone=f"1380000100{n}", title="幸福路夜间施工噪音扰民", content=f"幸福路工地夜里施工噪音太大，第{n}次反映")
+    make_order(phone="13800002000", title="公交站牌损坏", content="3路公交站牌被撞坏")
+    client.force_login(users["supervisor"])
+    page = client.get("/routing/hot-issues/", {"days": 7}).content.decode()
+    assert "幸福路" in page and "4 件" in page and "4 位来电人" in page
+    assert "公交站牌" not in page
+    assert client.get("/routing/hot-issues/").status_code == 200
+    client.force_login(users["housing"])
+    assert client.get("/routing/hot-issues/").status_code == 403

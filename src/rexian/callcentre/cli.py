@@ -211,7 +211,7 @@ def cmd_staffing(args) -> int:
         return 0
     model = "Erlang C" if table.patience_seconds is None else f"Erlang A（平均耐心 {table.patience_seconds:g} 秒）"
     print(
-        f"{table.day} 排班测算：{model}，目标 {table.target:.0%} 的来电在 {table.seconds} 秒内接听；"
+        f"{table.day} 排班测算：{model}，目标 {table.target * 100:g}% 的来电在 {table.seconds} 秒内接听；"
         f"预测取 {', '.join(day.isoformat() for day in table.history_days)} 的平均"
     )
     rows = [["时段", "预测来电", "平均处理", "所需坐席", "服务水平", "平均应答", "放弃率", "占用率"]]

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from rexian.accounts.roles import Role
 from rexian.orders.queues import notifications_for, own_queues
 from rexian.orders.views.base import INTAKE_ROLES, OVERVIEW_ROLES
 
@@ -28,9 +29,14 @@ def navigation(request):
         _item(request, queue.label, f"{reverse('orders:list')}?{urlencode({'queue': queue.key})}", tone=queue.tone)
         for queue in own_queues(user)
     ]
+    work.append(_item(request, _("知识库"), reverse("knowledge:list")))
     more = []
     if user.has_role(*OVERVIEW_ROLES):
         more.append(_item(request, _("督办总览"), reverse("orders:overview")))
+    if user.has_role(Role.SUPERVISOR, Role.DISPATCHER):
+        more.append(_item(request, _("热点诉求"), reverse("routing:hot_issues")))
+    if user.has_role(Role.SUPERVISOR):
+        more.append(_item(request, _("统计看板"), reverse("dashboards:overview")))
     unread = notifications_for(user).filter(read_at__isnull=True).count()
     more.append(_item(request, _("通知"), reverse("orders:notifications"), count=unread or None))
     if user.is_staff:

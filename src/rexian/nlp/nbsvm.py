@@ -32,7 +32,9 @@ class NaiveBayesLinearSVC(ClassifierMixin, BaseEstimator):
             svm = LinearSVC(C=self.C).fit(X.multiply(ratio).tocsr(), (y == label).astype(int))
             coefficients.append(svm.coef_.ravel() * ratio)
             intercepts.append(svm.intercept_[0])
-        self.coef_ = np.vstack(coefficients).astype(np.float32)
+        # (features, classes), C-ordered: the layout a sparse row times a dense
+        # matrix reads without copying (a transposed coef_ view is copied each call).
+        self.weights_ = np.ascontiguousarray(np.column_stack(coefficients), dtype=np.float32)
         self.intercept_ = np.asarray(intercepts)
         return self
 
@@ -42,8 +44,8 @@ class NaiveBayesLinearSVC(ClassifierMixin, BaseEstimator):
         return np.log((positive / positive.sum()) / (negative / negative.sum()))
 
     def decision_function(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        check_is_fitted(self, "weights_")
+        return np.asarray(X @ self.weights_) + self.intercept_
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.decision_function(X).argmax(axis=1)]

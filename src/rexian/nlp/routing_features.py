@@ -73,16 +73,17 @@ class _Block:
 
     def _prepare(self) -> None:
         self._analyze = self.vectorizer.build_analyzer()
-        self._vocabulary = self.vectorizer.vocabulary_
+        # Plain ints: sklearn stores numpy integers, which are slower to look up and convert.
+        self._column_of = {term: int(column) for term, column in self.vectorizer.vocabulary_.items()}
         self._idf = self.vectorizer.idf_
 
     def columns_and_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The TfidfVectorizer row for ``text``, times the block weight, as (columns, values)."""
-        vocabulary = self._vocabulary
+        column_of = self._column_of.get
         known = [
-            (vocabulary[term], count)
+            (column, count)
             for term, count in Counter(self._analyze(self.source(text))).items()
-            if term in vocabulary
+            if (column := column_of(term)) is not None
         ]
         if not known:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -92,7 +93,7 @@ class _Block:
 
     @property
     def width(self) -> int:
-        return len(self._vocabulary)
+        return len(self._column_of)
 
     def __getstate__(self) -> dict:
         return {"vectorizer": self.vectorizer, "source": self.source, "weight": self.weight}

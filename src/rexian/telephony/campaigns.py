@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rexian.telephony.models import (
@@ -351,9 +351,12 @@ def create_campaign(hotlines: Sequence[HotlineRow] = (), **fields) -> Campaign:
     validate(campaign)
     if Campaign.objects.filter(name=campaign.name).exists():
         raise CampaignError(f"已有名为 {campaign.name} 的拨测任务")
-    with transaction.atomic():
-        campaign.save()
-        add_hotlines(campaign, hotlines)
+    try:
+        with transaction.atomic():
+            campaign.save()
+            add_hotlines(campaign, hotlines)
+    except IntegrityError:
+        raise CampaignError(f"已有名为 {campaign.name} 的拨测任务") from None
     log.info("campaign %s created with %s hotlines", campaign.name, len(hotlines))
     return campaign
 

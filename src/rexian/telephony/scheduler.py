@@ -97,9 +97,9 @@ class TickResult:
 class _Job:
     call_pk: int
     token: str
-    config: ProbeConfig
-    delay: float  # seconds after the tick's start before this call may start (its rate slot)
-    bound: float  # seconds the call may take at most
+    config: ProbeConfig = field(repr=False)  # holds the trunk password: never in a repr or a log line
+    delay: float = 0.0  # seconds after the tick's start before this call may start (its rate slot)
+    bound: float = 0.0  # seconds the call may take at most
 
 
 @dataclass(frozen=True)
