@@ -46,6 +46,7 @@ DISPATCHED = {"dispatched", "handling", "replied", "callback"}
 OPEN = "('registered', 'dispatched', 'returned', 'handling', 'replied', 'callback')"
 # What --try adds, phase by phase, to see what each buys (the proposals for the models and docs).
 CANDIDATES = [
+    ("jit = off", ["SET jit = off"]),
     ("random_page_cost = 1.1（SSD）", ["SET random_page_cost = 1.1"]),
     ("+ 派单记录 (order, unit) 覆盖索引", [
         "CREATE INDEX IF NOT EXISTS bench_asg_order_unit ON orders_assignment (order_id, unit_id) INCLUDE (status)",
@@ -66,6 +67,7 @@ CANDIDATES = [
     ]),
 ]
 DROP_CANDIDATES = [
+    "RESET jit",
     "RESET random_page_cost",
     "DROP INDEX IF EXISTS bench_asg_order_unit",
     "DROP INDEX IF EXISTS bench_wo_open_created",
@@ -339,7 +341,7 @@ def queries():
             items.append((name, "API 列表首页 keyset_page()", lambda user=user: keyset_page(
                 queues.with_list_relations(WorkOrder.objects.visible_to(user)).defer("content"), 50, None)))
             items.append((name, f"按工单编号搜索 q={some_number}", page(user, q=some_number)))
-            items.append((name, "按编号前缀搜索 q=日期", page(user, q=some_number[:8])))
+            items.append((name, f"按日期前缀搜索 q={some_number[:8]}", page(user, q=some_number[:8])))
             items.append((name, "按关键词搜索 q=电梯", page(user, q="电梯")))
     return items
 

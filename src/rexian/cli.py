@@ -10,6 +10,7 @@ COMMAND_MODULES: list[str] = [
     "rexian.metrics.cli",
     "rexian.evaluation.evaluate_cli",
     "rexian.telephony.probe_cli",
+    "rexian.callcentre.cli",
 ]
 
 

@@ -187,6 +187,11 @@ REXIAN = {
     "ROUTING_RETRAIN_HOURS": env_int("REXIAN_ROUTING_RETRAIN_HOURS", 24, minimum=0),
     # Open orders of the last this many days are searched for duplicates (并单).
     "DUPLICATE_WINDOW_DAYS": env_int("REXIAN_DUPLICATE_WINDOW_DAYS", 30, minimum=1),
+    # Call-centre figures (GB/T 33358: answer within 15 s; 24-hour connection rate ≥ 95 %).
+    "CALL_ANSWER_SECONDS": env_int("REXIAN_CALL_ANSWER_SECONDS", 15, minimum=0),
+    "CALL_SERVICE_LEVEL_TARGET_PERCENT": env_int("REXIAN_CALL_SERVICE_LEVEL_TARGET_PERCENT", 95, minimum=1),
+    "CALL_CONNECTION_RATE_TARGET_PERCENT": env_int("REXIAN_CALL_CONNECTION_RATE_TARGET_PERCENT", 95, minimum=1),
+    "CALL_SHORT_ABANDON_SECONDS": env_int("REXIAN_CALL_SHORT_ABANDON_SECONDS", 0),
     # Largest probe file (each) the monitoring dashboard accepts.
     "MONITORING_UPLOAD_MAX_BYTES": env_int("REXIAN_MONITORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1),
     # Published articles not updated for this many days are listed for review.

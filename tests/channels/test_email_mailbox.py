@@ -10,22 +10,8 @@ from rexian.channels.email.mailbox import MailboxError, poll
 from rexian.channels.models import Attachment, Message
 from rexian.orders.models import WorkOrder
 from tests.channels.peers import mails
-from tests.channels.peers.dovecot import DOVECOT, Dovecot, email_settings
+from tests.channels.peers.dovecot import DOVECOT, Dovecot, email_settings, imap, imap_server  # noqa: F401 (fixtures)
 from tests.conftest import require_tool
-
-
-@pytest.fixture(scope="module")
-def imap_server(tmp_path_factory):
-    require_tool(DOVECOT, "the e-mail tests read a real IMAP mailbox (Debian package dovecot-imapd)")
-    server = Dovecot(tmp_path_factory.mktemp("dovecot"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def imap(imap_server):
-    imap_server.empty()
-    return imap_server
 
 
 @pytest.fixture

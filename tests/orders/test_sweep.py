@@ -62,6 +62,21 @@ def test_it_ignores_closed_orders(make_order, carry):
     assert not order.events.filter(action__in=["due_soon", "overdue"]).exists()
 
 
+@pytest.mark.parametrize("steps", [("reply",), ("reply", "approve")])
+def test_an_answered_order_is_not_overdue_against_its_unit(handling, carry, steps):
+    # The unit answered in time; review and callback are the centre's work.
+    order = carry(handling, *steps)
+    assert order.state in ("replied", "callback")
+    result = sweep(order.due_at + dt.timedelta(days=2))
+    assert (result.due_soon, result.overdue) == (0, 0)
+    assert not Notification.objects.filter(order=order, kind__in=["due_soon", "overdue"]).exists()
+
+
+def test_a_rejected_reply_puts_the_deadline_back_to_work(handling, carry):
+    order = carry(handling, "reply", "reject")
+    assert sweep(order.due_at + dt.timedelta(hours=1)).overdue == 1
+
+
 def test_it_records_an_undispatched_order_without_notifying_anyone(make_order):
     order = make_order()
     assert sweep(order.due_at + dt.timedelta(minutes=1)).overdue == 1

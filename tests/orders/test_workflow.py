@@ -614,6 +614,30 @@ def test_it_never_strands_a_merged_order_behind_a_finished_master(awaiting_callb
     assert duplicate.state != "merged"
 
 
+def test_it_unmerges_with_a_note_back_to_an_order_of_its_own(order, master, carry, act, refused):
+    order = carry(order, ("merge", "dispatcher", {"master": master.number}))
+    err = refused(order, "unmerge", "dispatcher", {}, error=InvalidInput, says="")
+    assert "note" in err.errors
+    order = act(order, "unmerge", "dispatcher", {"note": "不是同一诉求"}, to="registered")
+    assert order.master is None
+    event = master.events.last()
+    assert (event.action, event.from_state, event.to_state, event.note) == ("unmerge_out", "registered", "registered", "不是同一诉求")
+    # The master may now end on its own, and the former duplicate is handled on its own.
+    carry(master, ("void", "agent", {"reason": "重复来电"}))
+    carry(order, "dispatch")
+
+
+def test_it_refuses_to_unmerge_an_order_that_is_not_merged(order, refused):
+    refused(order, "unmerge", "dispatcher", {"note": "x"}, says="待派单")
+
+
+def test_an_unmerged_order_does_not_follow_its_former_master(order, master, carry):
+    order = carry(order, ("merge", "dispatcher", {"master": master.number}), ("unmerge", "dispatcher", {"note": "不同诉求"}))
+    carry(master, "dispatch", "accept", "reply", "approve")
+    order.refresh_from_db()
+    assert (order.state, order.version) == ("registered", 3)
+
+
 @pytest.mark.parametrize("step", [("transfer", "agent", {"target": "110"}), ("void", "agent", {"reason": "x"})])
 def test_it_refuses_to_end_a_master_with_merged_orders(order, master, carry, refused, step):
     carry(order, ("merge", "dispatcher", {"master": master.number}))
@@ -631,6 +655,7 @@ VALID_DATA = {
     "reassign": {"unit": "ZJJ"},
     "designate": {"unit": "ZJJ"},
     "merge": {"master": "20260302-00001"},
+    "unmerge": {"note": "不是同一诉求"},
     "approve_extension": {},
     "reject_extension": {"note": "不同意"},
     "accept": {},

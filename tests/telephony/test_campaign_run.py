@@ -21,7 +21,8 @@ from rexian.evaluation.monitoring.config import BASE_COLUMNS
 from rexian.telephony.campaigns import HotlineRow, change_status, create_campaign, plan
 from rexian.telephony.export import export_csv
 from rexian.telephony.models import CallStatus, Campaign, CampaignHotline, ProbeCall
-from rexian.telephony.scheduler import run_due_calls
+from rexian.telephony import scheduler
+from rexian.telephony.scheduler import run_due_calls, tick
 from rexian.telephony.sip.testpeer import LOOPBACK
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +193,7 @@ def test_campaign_through_an_authenticating_trunk_keeps_the_password_out_of_logs
     bad = campaign_for(trunk.proxy, lines, name="wrongpw", allowed_domains=["hotline.test"],
                        auth_user="probe", password="not-the-secret")
     with caplog.at_level("DEBUG"):
-        result = run_due_calls()
+        result = tick()  # what the background worker calls: every running campaign
     assert result.done == 2
     ok, failed = good.calls.get(), bad.calls.get()
     assert (ok.outcome, ok.final_status) == ("answered", 200)
@@ -245,3 +246,25 @@ def test_paused_campaign_places_nothing_and_late_calls_are_missed(hotline):
     late.refresh_from_db()
     assert (result.missed, result.claimed, late.status) == (1, 0, "finished")
     assert late.calls.get().status == CallStatus.MISSED
+
+
+def test_an_interrupted_tick_hangs_up_and_releases_its_claims(hotline, monkeypatch):
+    # ANSWERED's result comes after its 0.5 s hold, when RINGING (started 0.1 s apart) is ringing.
+    campaign = campaign_for(proxy(hotline), {"ANSWERED": hotline.uri("answer"), "RINGING": hotline.uri("noanswer")},
+                            name="crash", ring_timeout=5.0, hold=0.5)
+
+    def database_gone(*args):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(scheduler, "_store", database_gone)
+    cancels_before = sum(m.method == "CANCEL" for m in hotline.all_received())
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="database went away"):
+        run_due_calls(campaign=campaign)
+    assert time.monotonic() - started < 3  # the ringing call was not left to its 5 s ring timeout
+    calls = list(campaign.calls.all())
+    assert {(c.status, c.claim_token, c.attempts) for c in calls} == {(CallStatus.SCHEDULED, "", 1)}
+    deadline = time.monotonic() + 2
+    while sum(m.method == "CANCEL" for m in hotline.all_received()) == cancels_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sum(m.method == "CANCEL" for m in hotline.all_received()) == cancels_before + 1  # not left ringing

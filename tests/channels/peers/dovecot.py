@@ -16,6 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import require_tool
+
 DOVECOT = "/usr/sbin/dovecot"
 USER = "hotline@example.cn"
 PASSWORD = "imap-test-password"
@@ -173,3 +177,19 @@ def email_settings(server: Dovecot, **overrides) -> dict:
         "TIMEOUT": 10,
         **overrides,
     }
+
+
+@pytest.fixture(scope="module")
+def imap_server(tmp_path_factory):
+    """One Dovecot per test module (start-up and shutdown take about a second each)."""
+    require_tool(DOVECOT, "the e-mail tests read a real IMAP mailbox (Debian package dovecot-imapd)")
+    server = Dovecot(tmp_path_factory.mktemp("dovecot"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap(imap_server):
+    """The module's Dovecot with an empty mailbox."""
+    imap_server.empty()
+    return imap_server
