@@ -42,7 +42,7 @@ def main() -> None:
     train = read_labelled_csv(taidi_dir() / "messages_train.csv")
     dev = read_labelled_csv(taidi_dir() / "messages_dev.csv")
     print(f"train {len(train)} messages, dev {len(dev)} messages\n")
-    print(f"{'text':<6} {'model':<22}" + "".join(f"{column:>20}" for column in COLUMNS))
+    print(f"{'text':<6} {'model':<22}" + "".join(f"{column:>22}" for column in COLUMNS))
     results = {}
     for field in ("full", "title"):
         for name, model, detail_for_titles in (
@@ -52,7 +52,7 @@ def main() -> None:
             report = evaluate(model, train, dev, field, detail_for_titles=detail_for_titles)
             results[f"{field}/{name}"] = report
             cells = "".join(
-                f"{report[column]:>20.4f}" if column in report else f"{'—':>20}" for column in COLUMNS
+                f"{report[column]:>22.4f}" if column in report else f"{'—':>22}" for column in COLUMNS
             )
             print(f"{field:<6} {name:<22}{cells}", flush=True)
     print("\n" + json.dumps(results, ensure_ascii=False, indent=1))

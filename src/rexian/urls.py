@@ -8,6 +8,7 @@ from rexian.orders.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("rexian.accounts.urls")),
     path("orders/", include("rexian.orders.urls")),
     path("knowledge/", include("rexian.knowledge.urls")),

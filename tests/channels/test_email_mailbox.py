@@ -10,7 +10,7 @@ from rexian.channels.email.mailbox import MailboxError, poll
 from rexian.channels.models import Attachment, Message
 from rexian.orders.models import WorkOrder
 from tests.channels.peers import mails
-from tests.channels.peers.dovecot import DOVECOT, Dovecot, email_settings, imap, imap_server  # noqa: F401 (fixtures)
+from tests.channels.peers.dovecot import DOVECOT, Dovecot, email_settings, imap, imap_server, started  # noqa: F401 (fixtures)
 from tests.conftest import require_tool
 
 
@@ -94,7 +94,7 @@ def test_a_reply_from_another_address_naming_our_message_id_joins_the_order(db, 
     ours.external_id = "<rexian.1.abcdef@hotline.example.cn>"  # as the SMTP gateway records it once sent
     ours.save()
     imap.deliver(mails.plain(
-        subject="Re: [工单 %s] 已受理：小区门口路灯不亮" % order.number, body="补充：在3号楼旁边。\n\n> 您的来信已受理",
+        subject=f"Re: [工单 {order.number}] 已受理：小区门口路灯不亮", body="补充：在3号楼旁边。\n\n> 您的来信已受理",
         sender="zhangsan.work@example.org", message_id="<m2@example.org>",
         In_Reply_To=ours.external_id, References=f"<m1@example.com> {ours.external_id}",
     ))
@@ -186,7 +186,7 @@ def test_a_wrong_password_is_a_clear_mailbox_error(db, imap, settings, mail_sett
 
 def test_starttls_with_a_self_signed_certificate_and_our_ca_file(db, tmp_path, settings):
     require_tool(DOVECOT, "the e-mail tests read a real IMAP mailbox (Debian package dovecot-imapd)")
-    server = Dovecot(tmp_path, tls=True)
+    server = started(lambda: Dovecot(tmp_path, tls=True))
     try:
         settings.REXIAN_EMAIL = email_settings(server, IMAP_SECURITY="starttls", CA_FILE=str(server.cert))
         server.deliver(mails.plain())

@@ -1,16 +1,18 @@
 """Replies by SMTP to a real SMTP server on 127.0.0.1 (aiosmtpd): threading headers, tag, retries."""
 
-import pytest
+import ssl
 
+import pytest
 from rexian.channels import gateways, outbox
+from rexian.channels.email.conf import email_config
 from rexian.channels.email.importer import import_mail
 from rexian.channels.email.parse import parse
-from rexian.channels.email.smtp import build
-from rexian.channels.email.conf import email_config
+from rexian.channels.email.smtp import SmtpGateway, build
 from rexian.channels.models import Message
+from rexian.channels.outbox import GatewayError
 from rexian.orders.services.workflow import perform
 from tests.channels.peers import mails
-from tests.channels.peers.dovecot import free_port
+from tests.channels.peers.dovecot import free_port, self_signed_cert
 from tests.channels.peers.smtp import SmtpServer
 
 
@@ -97,3 +99,23 @@ def test_a_refused_recipient_fails_permanently(db, smtp):
     assert outbox.drain().failed == 1
     ack = Message.objects.get(direction="out")
     assert ack.status == "failed" and "550" in ack.last_error
+
+
+def test_starttls_to_a_server_with_a_self_signed_certificate_and_our_ca_file(db, settings, tmp_path):
+    cert, key = self_signed_cert(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = SmtpServer(tls_context=context, require_starttls=True)
+    try:
+        settings.REXIAN_EMAIL = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "SMTP_SECURITY": "starttls",
+                                 "FROM_ADDRESS": "12345@hotline.example.cn", "CA_FILE": str(cert), "TIMEOUT": 5}
+        gateways.configure()
+        citizen_mail()
+        assert outbox.drain().sent == 1 and len(server.messages) == 1
+        settings.REXIAN_EMAIL = {**settings.REXIAN_EMAIL, "SMTP_SECURITY": "none"}  # refused without STARTTLS
+        with pytest.raises(GatewayError) as refused:
+            SmtpGateway(email_config())(Message.objects.get(direction="out"))
+        assert not refused.value.permanent and "530" in str(refused.value)  # our configuration: keep retrying
+    finally:
+        server.stop()
+        outbox.GATEWAYS.pop("email", None)

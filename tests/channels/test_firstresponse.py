@@ -1,6 +1,6 @@
 """First-response times per conversation and per channel, on hand-made timestamps."""
 
-from datetime import datetime, timedelta, timezone as tz
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +9,7 @@ from rexian.channels.firstresponse import by_channel, conversation_first_respons
 from rexian.channels.inbound import Inbound, receive
 from rexian.channels.models import Message
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=tz.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def request(channel, address, at, answered_after=None):

@@ -22,6 +22,20 @@ from rexian.orders.services.workflow import perform
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_slate(django_db_setup, django_db_blocker):
+    """Start this module from empty tables; its first test's serialized rollback restores the migrated data.
+
+    A transactional test without serialized rollback that ran earlier (tests/channels/test_core.py has
+    one) ends with a flush that re-creates content types through post_migrate; restoring the serialized
+    copy on top of those collides. Emptying the tables first makes this module independent of that.
+    """
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+
 JURISDICTION = "rexian.local"
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]

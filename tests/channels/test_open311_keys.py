@@ -55,3 +55,13 @@ def test_the_admin_revokes_keys(client, users):
     client.post("/admin/channels/open311key/", {"action": "revoke", "_selected_action": [key.pk]})
     key.refresh_from_db()
     assert key.revoked_at is not None
+
+
+def test_issuing_and_revoking_keys_is_audited(db, capsys):
+    from rexian.core.models import AuditEntry
+
+    run(["open311", "key", "create", "App"], capsys)
+    key = Open311Key.objects.get()
+    run(["open311", "key", "revoke", key.prefix], capsys)
+    summaries = list(AuditEntry.objects.filter(action="token", via="cli").values_list("summary", flat=True))
+    assert any("创建 Open311 密钥" in s for s in summaries) and any("吊销 Open311 密钥" in s for s in summaries)

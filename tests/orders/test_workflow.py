@@ -11,7 +11,7 @@ import pytest
 from rexian.callbacks.models import Callback
 from rexian.orders.models import Assignment, ExtensionRequest, Notification, Reply, Supervision, WorkOrder
 from rexian.orders.services import intake, workflow
-from rexian.orders.services.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, UnknownAction
+from rexian.orders.services.errors import Conflict, InvalidInput, NotAllowed, UnknownAction
 from rexian.workdays.calendar import add_working_days
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

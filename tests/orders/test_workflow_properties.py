@@ -44,10 +44,10 @@ params = st.fixed_dictionaries(
         "reply_result": st.sampled_from(ReplyResult.values),
         "callback_result": st.sampled_from(CallbackResult.values),
         "reopen": st.booleans(),
-        "text": st.sampled_from(["", "市民反映属实，已处理"]),
+        "text": st.sampled_from(["", "市民反映属实，已处理", "已与市民沟通"]),
         "workdays": st.integers(1, 5),
         "hours": st.sampled_from([0, 0, 0, 1, 20, 200]),
-        "version": st.sampled_from([None, None, None, "current", "stale"]),
+        "version": st.sampled_from([None, None, None, None, None, "current", "stale"]),
     }
 )
 
@@ -165,7 +165,7 @@ def _walk(users, clock, data, start, types):
     orders = [intake.register(users["agent"], {**base, "order_type": kind}) for kind in types]
     expected = {order.pk: 1 for order in orders}
     _check_invariants(orders, expected)
-    for _ in range(data.draw(st.integers(4, 20), label="steps")):
+    for _ in range(data.draw(st.integers(4, 25), label="steps")):
         order = orders[data.draw(st.integers(0, 1), label="order")]
         name, user = _choose(data, order, users)
         step = data.draw(params, label="params")

@@ -268,3 +268,36 @@ def test_an_interrupted_tick_hangs_up_and_releases_its_claims(hotline, monkeypat
     while sum(m.method == "CANCEL" for m in hotline.all_received()) == cancels_before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert sum(m.method == "CANCEL" for m in hotline.all_received()) == cancels_before + 1  # not left ringing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_calls_place_each_once_within_the_campaign_limit(hotline):
+    import threading
+
+    from django.db import connection
+
+    lines = {f"W{i}": hotline.uri("answer100") for i in range(6)}
+    campaign = campaign_for(proxy(hotline), lines, name="race", concurrency=2, hold=0.3)
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(run_due_calls(campaign=campaign))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert sum(r.claimed for r in results) == sum(r.done for r in results) == 6
+    calls = list(campaign.calls.all())
+    assert all(c.status == CallStatus.DONE and c.attempts == 1 for c in calls)
+    assert max_overlap(calls) <= 2
+    ours = {c.sip_call_id for c in calls}
+    invites = [m.call_id for m in hotline.all_received() if m.method == "INVITE" and m.call_id in ours]
+    assert len(ours) == 6 and sorted(invites) == sorted(ours)  # the hotline saw each call exactly once

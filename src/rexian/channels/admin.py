@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from rexian.channels.models import OnlineRating, Open311Attribute, Open311AttributeValue, Open311Key, Open311Request
 from rexian.core.admin import AuditedAdmin, ReadOnlyAdmin
+from rexian.core.audit import AuditAction, record
 
 
 @admin.register(Open311Key)
@@ -42,7 +43,7 @@ class Open311KeyAdmin(AuditedAdmin):
         for key in queryset.filter(revoked_at__isnull=True):
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
-            self.log_change(request, key, "吊销")
+            record(request.user, AuditAction.TOKEN, key, summary=f"吊销 Open311 密钥 {key.prefix}（{key.name}）", request=request)
 
 
 class Open311AttributeValueInline(admin.TabularInline):

@@ -35,12 +35,14 @@ def _setup():
 def cmd_key_create(args) -> int:
     _setup()
     from rexian.channels.models import Open311Key
+    from rexian.core.audit import AuditAction, record
 
     name = args.name.strip()
     if not name:
         print("错误：名称不能为空。", file=sys.stderr)
         return 2
-    _key, secret = Open311Key.issue(name[:100], contact=args.contact[:200])
+    key, secret = Open311Key.issue(name[:100], contact=args.contact[:200])
+    record(None, AuditAction.TOKEN, key, summary=f"创建 Open311 密钥 {key.prefix}（{key.name}）", via="cli")
     print(secret)
     return 0
 
@@ -49,9 +51,11 @@ def cmd_key_list(args) -> int:
     _setup()
     from rexian.channels.models import Open311Key
 
+    from django.utils.timezone import localtime
+
     for key in Open311Key.objects.order_by("created_at"):
-        state = f"已吊销 {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "有效"
-        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "从未使用"
+        state = f"已吊销 {localtime(key.revoked_at):%Y-%m-%d}" if key.revoked_at else "有效"
+        used = f"{localtime(key.last_used_at):%Y-%m-%d %H:%M}" if key.last_used_at else "从未使用"
         print(f"{key.prefix}\t{state}\t{used}\t{key.name}")
     return 0
 
@@ -61,10 +65,15 @@ def cmd_key_revoke(args) -> int:
     from django.utils import timezone
 
     from rexian.channels.models import Open311Key
+    from rexian.core.audit import AuditAction, record
 
-    revoked = Open311Key.objects.filter(prefix=args.prefix, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    if not revoked:
+    keys = list(Open311Key.objects.filter(prefix=args.prefix, revoked_at__isnull=True))
+    if not keys:
         print(f"错误：没有前缀为 {args.prefix} 的有效密钥。", file=sys.stderr)
         return 2
-    print(f"已吊销 {revoked} 个密钥。")
+    for key in keys:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        record(None, AuditAction.TOKEN, key, summary=f"吊销 Open311 密钥 {key.prefix}（{key.name}）", via="cli")
+    print(f"已吊销 {len(keys)} 个密钥。")
     return 0

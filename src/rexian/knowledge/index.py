@@ -14,10 +14,29 @@ from rexian.knowledge import text
 from rexian.knowledge.choices import ArticleStatus
 from rexian.knowledge.models import Article, IndexStats, Posting
 
+K1, B = 1.2, 0.75
+
 
 def stats() -> IndexStats:
     row, _created = IndexStats.objects.get_or_create(pk=1)
     return row
+
+
+def average_length(adding: int = 0) -> float:
+    """Average indexed length, counting a document of `adding` tokens about to join."""
+    totals = stats()
+    documents = totals.documents + (1 if adding else 0)
+    return (totals.tokens + adding) / documents if documents else 1.0
+
+
+def postings(article: Article, counts: Counter, average: float) -> list[Posting]:
+    """BM25's term-frequency weights use the average length at indexing time;
+    `rebuild()` brings every weight up to date when the collection has changed a lot."""
+    length = sum(counts.values())
+    norm = K1 * (1 - B + B * length / average)
+    return [
+        Posting(term=term, article=article, frequency=tf, weight=tf * (K1 + 1) / (tf + norm)) for term, tf in counts.items()
+    ]
 
 
 def document_terms(article: Article) -> list[str]:
@@ -36,10 +55,8 @@ def reindex(article: Article) -> None:
         length = 0
         if locked.status == ArticleStatus.PUBLISHED:
             counts = Counter(document_terms(locked))
-            Posting.objects.bulk_create(
-                Posting(term=term, article=locked, frequency=frequency) for term, frequency in counts.items()
-            )
             length = sum(counts.values())
+            Posting.objects.bulk_create(postings(locked, counts, average_length(length)))
             if length:
                 IndexStats.objects.filter(pk=1).update(documents=F("documents") + 1, tokens=F("tokens") + length)
         Article.objects.filter(pk=locked.pk).update(indexed_length=length)
@@ -53,8 +70,14 @@ def rebuild() -> int:
         Article.objects.update(indexed_length=0)
         IndexStats.objects.update_or_create(pk=1, defaults={"documents": 0, "tokens": 0})
     text.clear_cache()
-    count = 0
-    for article in Article.objects.filter(status=ArticleStatus.PUBLISHED).iterator():
-        reindex(article)
-        count += 1
-    return count
+    published = Article.objects.filter(status=ArticleStatus.PUBLISHED)
+    terms = {article.pk: Counter(document_terms(article)) for article in published.iterator()}
+    documents, tokens = len(terms), sum(sum(counts.values()) for counts in terms.values())
+    average = tokens / documents if documents else 1.0
+    with transaction.atomic():
+        for pk, counts in terms.items():
+            article = Article(pk=pk)
+            Posting.objects.bulk_create(postings(article, counts, average), batch_size=5000)
+            Article.objects.filter(pk=pk).update(indexed_length=sum(counts.values()))
+        IndexStats.objects.filter(pk=1).update(documents=documents, tokens=tokens)
+    return documents

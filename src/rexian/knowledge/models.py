@@ -151,15 +151,24 @@ class Synonym(models.Model):
 
 
 class Posting(models.Model):
-    """The inverted index: how often a term occurs in a current article (for BM25)."""
+    """The inverted index: a term of a published article and its BM25 term weight.
+
+    `weight` is BM25's term-frequency part, tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)),
+    computed when the article is indexed; a query only multiplies it by the
+    term's IDF and sums, reading nothing but this table's covering index.
+    """
 
     term = models.CharField(max_length=50)
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
     frequency = models.PositiveIntegerField()
+    weight = models.FloatField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "article"], name="unique_posting")]
-        indexes = [models.Index(fields=["article"])]
+        indexes = [
+            models.Index(fields=["article"], name="posting_article"),
+            models.Index(fields=["term", "weight", "article"], name="posting_covering"),
+        ]
 
 
 class IndexStats(models.Model):

@@ -1,8 +1,8 @@
 """Hot issues (热点): groups of requests about the same matter in a time window.
 
-Clustering. Each message becomes a TF-IDF vector of its words (rjieba) in
-two blocks, the title and the first ``BODY_CHARACTERS`` of the body, the
-title weighted more. Words found in more than ``MAX_DOCUMENT_SHARE`` of the
+Clustering. Each message becomes a TF-IDF vector of its words (rjieba): the
+title's vector and that of the first ``BODY_CHARACTERS`` of the body, summed
+with the title weighted more. Words found in more than ``MAX_DOCUMENT_SHARE`` of the
 messages (and in more than ``MIN_DOCUMENT_CEILING`` of them, so that small
 windows keep the words of their matters) are dropped: they say nothing about
 which matter a message is about.
@@ -108,8 +108,11 @@ def find_hot_issues(
     """
     if not 0 < recent_share < 1:
         raise ValueError("recent_share must be between 0 and 1")
-    start, end = window or (min((m.posted_at for m in messages), default=None), max((m.posted_at for m in messages), default=None))
-    in_window = sorted((m for m in messages if start <= m.posted_at <= end), key=lambda m: m.posted_at) if messages else []
+    if not messages:
+        return []
+    start, end = window or (min(m.posted_at for m in messages), max(m.posted_at for m in messages))
+    # Time order matters: leaders are the earliest reports of each matter.
+    in_window = sorted((m for m in messages if start <= m.posted_at <= end), key=lambda m: m.posted_at)
     if not in_window:
         return []
     vectors, vocabulary = _vectorize(in_window, segmenter or default_segmenter())
@@ -124,7 +127,7 @@ def find_hot_issues(
 
 
 def _vectorize(messages: Sequence[HotspotMessage], segmenter: Segmenter) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Row-normalised [title | body] word TF-IDF, both blocks in one vocabulary."""
+    """Word TF-IDF of the title and of the body start, weighted, summed and row-normalised."""
     max_df = max(int(MAX_DOCUMENT_SHARE * len(messages)), MIN_DOCUMENT_CEILING)
     vectorizer = TfidfVectorizer(analyzer=_Words(segmenter), sublinear_tf=True, max_df=max_df)
     vectorizer.fit([f"{m.title} {m.body[:BODY_CHARACTERS]}" for m in messages])

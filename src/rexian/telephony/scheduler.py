@@ -81,6 +81,13 @@ class TickResult:
     def placed(self) -> int:
         return self.done
 
+    def __bool__(self) -> bool:
+        """False when the tick did nothing (the worker logs only ticks that did something)."""
+        return bool(self.claimed or self.missed or self.errors or self.released or self.finished)
+
+    def __str__(self) -> str:
+        return self.summary()
+
     def summary(self) -> str:
         outcomes = ", ".join(f"{key} {value}" for key, value in sorted(self.outcomes.items())) or "-"
         parts = [f"拨打 {self.done} 次（{outcomes}）", f"出错 {self.errors}", f"错过 {self.missed}"]
@@ -158,8 +165,8 @@ def run_due_calls(now: datetime | None = None, limit: int = DEFAULT_LIMIT, campa
 def tick(now: datetime | None = None, limit: int = DEFAULT_LIMIT) -> TickResult:
     """One round for the background worker: place due calls of every running campaign, log a line."""
     result = run_due_calls(now=now, limit=limit)
-    if result.claimed or result.missed or result.finished:
-        log.info("probe campaigns: %s", result.summary())
+    if result:
+        log.info("probe campaigns: %s", result)
     return result
 
 

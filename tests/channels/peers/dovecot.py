@@ -91,7 +91,9 @@ class Dovecot:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"dovecot exited: {self.process.stderr.read().decode()} {self.log_text()}")
+                why = f"dovecot exited: {self.process.stderr.read().decode()} {self.log_text()}"
+                self.stop()
+                raise RuntimeError(why)
             try:
                 conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=2)
                 conn.login(USER, PASSWORD)
@@ -166,6 +168,16 @@ class Dovecot:
             conn.logout()
 
 
+def started(start, tries: int = 3):
+    """Start a server on a free port; another test process may take the port between our probe and its bind."""
+    for attempt in range(tries):
+        try:
+            return start()
+        except (RuntimeError, OSError):
+            if attempt == tries - 1:
+                raise
+
+
 def email_settings(server: Dovecot, **overrides) -> dict:
     return {
         "IMAP_HOST": "127.0.0.1",
@@ -183,7 +195,7 @@ def email_settings(server: Dovecot, **overrides) -> dict:
 def imap_server(tmp_path_factory):
     """One Dovecot per test module (start-up and shutdown take about a second each)."""
     require_tool(DOVECOT, "the e-mail tests read a real IMAP mailbox (Debian package dovecot-imapd)")
-    server = Dovecot(tmp_path_factory.mktemp("dovecot"))
+    server = started(lambda: Dovecot(tmp_path_factory.mktemp("dovecot")))
     yield server
     server.stop()
 

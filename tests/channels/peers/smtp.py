@@ -1,11 +1,15 @@
 """An SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it is sent, and can refuse on demand."""
 
 import email
+import logging
 from email import policy
 
 from aiosmtpd.controller import Controller
 
-from tests.channels.peers.dovecot import free_port
+from tests.channels.peers.dovecot import free_port, started
+
+# aiosmtpd logs every connection at INFO from its own thread, sometimes after pytest closed the test's log capture.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class Capture:
@@ -27,11 +31,17 @@ class Capture:
 
 
 class SmtpServer:
-    def __init__(self):
+    def __init__(self, **options):
+        """`options` go to aiosmtpd's Controller, e.g. tls_context= and require_starttls=True."""
+        self.options = options
         self.handler = Capture()
+        self.controller = started(self._start)
+
+    def _start(self) -> Controller:
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **self.options)
+        controller.start()
+        return controller
 
     @property
     def messages(self):

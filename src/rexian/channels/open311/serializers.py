@@ -9,6 +9,7 @@ objects, missing values null.
 """
 
 import json
+import re
 from datetime import datetime
 from decimal import Decimal
 from xml.etree import ElementTree
@@ -27,6 +28,8 @@ ITEM_NAMES = {
     "formats": "format",
 }
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+# Characters XML 1.0 cannot carry at all; a stray one from a pasted text would break every client's parser.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def w3(moment: datetime | None) -> str | None:
@@ -43,7 +46,7 @@ def _text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return w3(value)
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ElementTree.Element, name: str, value) -> None:

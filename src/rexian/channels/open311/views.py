@@ -10,6 +10,7 @@ from functools import wraps
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 
 from rexian.channels import ratelimit
 from rexian.channels.models import Open311Request
@@ -21,6 +22,7 @@ from rexian.channels.open311.service_requests import Problem
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ["text/xml", "application/json"]
+PERSONAL = ("api_key", "email", "first_name", "last_name", "phone", "device_id", "account_id", "description")
 
 
 def open311(methods=("GET",), jurisdiction_required=False):
@@ -40,7 +42,8 @@ def open311(methods=("GET",), jurisdiction_required=False):
             except Problem as problem:
                 return errors(fmt, problem.status, problem.problems)
 
-        return csrf_exempt(wrapper)
+        # Error reports (500 mails, debug pages) must not carry what a citizen typed.
+        return csrf_exempt(sensitive_post_parameters(*PERSONAL)(wrapper))
 
     return decorate
 

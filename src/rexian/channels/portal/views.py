@@ -8,6 +8,7 @@ from django.core import signing
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rexian.channels import ratelimit
@@ -41,6 +42,7 @@ def _request_page(request, form, question, status=200, challenge_error=""):
     return render(request, "channels/portal/new.html", context, status=status)
 
 
+@sensitive_post_parameters("name", "phone", "content", "address", "title")
 @require_http_methods(["GET", "POST"])
 def new_request(request):
     conf = portal_settings()
@@ -94,6 +96,7 @@ def _status_page(request, order: WorkOrder, rating_form=None, notice="", error="
     return render(request, "channels/portal/status.html", context, status=status_code)
 
 
+@sensitive_post_parameters("code", "phone")
 @require_http_methods(["GET", "POST"])
 def track(request):
     if request.method == "GET":
@@ -116,6 +119,7 @@ def track(request):
     return _status_page(request, order)
 
 
+@sensitive_post_parameters("access", "comment")
 @require_POST
 def rate_answer(request):
     form = RatingForm(request.POST)

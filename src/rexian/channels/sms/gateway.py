@@ -12,7 +12,6 @@ error, and following it would resend the body to another host.
 
 import json
 import logging
-import socket
 import urllib.error
 import urllib.request
 from typing import Protocol
@@ -53,7 +52,7 @@ def post_json(url: str, payload: dict, headers: dict, timeout: int) -> dict:
         code = error.code
         permanent = 300 <= code < 500 and code not in RETRYABLE_4XX
         raise GatewayError(f"HTTP {code} from the provider", permanent=permanent) from None
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as error:
+    except OSError as error:  # URLError, timeouts, refused connections
         reason = getattr(error, "reason", error)
         raise GatewayError(f"provider unreachable: {type(reason).__name__}") from None
     try:
