@@ -11,6 +11,7 @@ COMMAND_MODULES: list[str] = [
     "rexian.evaluation.evaluate_cli",
     "rexian.telephony.probe_cli",
     "rexian.callcentre.cli",
+    "rexian.routing.cli",
 ]
 
 

@@ -126,7 +126,7 @@ def test_a_reply_to_a_closed_order_starts_a_new_one_that_names_it(db, imap, mail
                              message_id="<m3@example.com>", In_Reply_To="<m1@example.com>"))
     poll()
     newer = Message.objects.get(external_id="<m3@example.com>").order
-    assert newer != order and f"已办结的工单 {order.number}" in newer.content
+    assert newer != order and f"此邮件回复的工单 {order.number} 已办结" in newer.content
 
 
 def test_an_oversized_attachment_is_refused_but_the_mail_is_imported_with_a_note(db, imap, settings, mail_settings):
@@ -196,3 +196,21 @@ def test_starttls_with_a_self_signed_certificate_and_our_ca_file(db, tmp_path, s
             poll(email_config())
     finally:
         server.stop()
+
+
+def test_a_mail_that_fails_to_import_stays_unseen_and_the_others_go_on(db, imap, mail_settings, monkeypatch):
+    imap.deliver(mails.plain(message_id="<bad@example.com>"))
+    imap.deliver(mails.plain(message_id="<good@example.com>", sender="other@example.net"))
+    real = mailbox.import_mail
+
+    def flaky(mail, *args, **kwargs):
+        if mail.message_id == "<bad@example.com>":
+            raise ValueError("database hiccup")
+        return real(mail, *args, **kwargs)
+
+    monkeypatch.setattr(mailbox, "import_mail", flaky)
+    result = poll()
+    assert (result.imported, result.failed) == (1, 1)
+    assert ["\\Seen" in flags for flags in imap.flags()] == [False, True]
+    monkeypatch.undo()
+    assert poll().imported == 1 and WorkOrder.objects.count() == 2

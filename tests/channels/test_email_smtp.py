@@ -3,6 +3,7 @@
 import ssl
 
 import pytest
+
 from rexian.channels import gateways, outbox
 from rexian.channels.email.conf import email_config
 from rexian.channels.email.importer import import_mail

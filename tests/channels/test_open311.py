@@ -171,6 +171,8 @@ def test_discovery_in_xml_and_json(api, catalogue):
     assert status == 200 and set(document) == {"changeset", "contact", "key_service", "endpoints"}
     assert document["endpoints"][0]["formats"] == ["text/xml", "application/json"]
     assert document["changeset"] == root.findtext("changeset")
+    with urllib.request.urlopen(api.base + "services.json") as response:  # browser apps may read the public resources
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_the_service_list_is_the_leaves_of_the_category_tree(api, catalogue):

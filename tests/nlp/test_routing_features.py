@@ -26,7 +26,8 @@ def test_headline_block_reads_only_the_first_line():
     assert "人民" not in {vocabulary[column] for column in columns}
 
 
-def test_unknown_text_gives_an_empty_row():
+def test_unknown_text_gives_an_empty_row_and_no_text_no_rows():
     features = TextFeatures(FeatureSettings(min_df=1))
-    features.fit_transform(TEXTS)
+    width = features.fit_transform(TEXTS).shape[1]
     assert features.transform(["zzz"]).nnz == 0
+    assert features.transform([]).shape == (0, width)

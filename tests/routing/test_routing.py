@@ -116,3 +116,17 @@ def test_unmerge_returns_a_merged_order_to_dispatch_and_both_timelines_say_why(m
     assert duplicate.state == State.REGISTERED and duplicate.master is None
     assert duplicate.events.last().action == "unmerge"
     assert master.events.filter(action="unmerge_out", note="不是同一问题").exists()
+
+
+def test_the_routing_commands_train_list_and_roll_back(history, capsys):
+    from rexian.cli import main
+
+    assert main(["routing", "train", "--kind", "unit"]) == 0
+    assert "已启用" in capsys.readouterr().out
+    assert main(["routing", "train", "--kind", "unit"]) == 0
+    first = RoutingModelVersion.objects.order_by("created_at").first()
+    assert main(["routing", "rollback", str(first.pk)]) == 0
+    assert RoutingModelVersion.objects.get(kind="unit", active=True) == first
+    assert main(["routing", "models"]) == 0
+    assert f"* #{first.pk}" in capsys.readouterr().out
+    assert main(["routing", "rollback", "999999"]) == 2

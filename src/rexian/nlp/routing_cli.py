@@ -20,7 +20,8 @@ from rexian.nlp.labelled_csv import TEXT_FIELDS, DatasetError, read_labelled_csv
 BAD_INPUT = 2
 
 
-def register(subparsers) -> None:
+def register(subparsers):
+    """Add `routing evaluate`; returns the sub-command set so the Django side can add its own."""
     routing = subparsers.add_parser("routing", help="工单智能分类（分派建议）")
     commands = routing.add_subparsers(dest="routing_command", required=True, metavar="COMMAND")
     evaluate = commands.add_parser(
@@ -45,6 +46,7 @@ def register(subparsers) -> None:
         help="与 --text-field title 同用：只用标题训练（默认同时用训练集的详情训练）",
     )
     evaluate.set_defaults(func=evaluate_command)
+    return commands
 
 
 def evaluate_command(args: argparse.Namespace) -> int:

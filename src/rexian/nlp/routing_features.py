@@ -122,6 +122,8 @@ class TextFeatures:
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         offsets = np.cumsum([0] + [block.width for block in self.blocks])
+        if not texts:
+            return sparse.csr_matrix((0, offsets[-1]), dtype=np.float32)
         columns, values, row_lengths = [], [], []
         for text in texts:
             row_length = 0

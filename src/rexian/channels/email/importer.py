@@ -106,7 +106,7 @@ def _body(mail: ParsedMail, replying: bool, closed: WorkOrder | None, oversized_
     if oversized_note:
         notes.insert(0, oversized_note)
     if closed is not None:
-        notes.insert(0, f"此邮件回复已办结的工单 {closed.number}，已作为新诉求受理。")
+        notes.insert(0, f"此邮件回复的工单 {closed.number} 已办结。")
     if notes:
         text += "\n\n" + "\n".join(f"【系统说明】{note}" for note in notes)
     return text

@@ -146,8 +146,8 @@ def poll(config: EmailConfig | None = None, now=None) -> PollResult:
         for uid in uids:
             try:
                 outcome = _import_one(conn, uid, uidvalidity, config, now or timezone.now())
-            except MailboxError:
-                raise
+            except (MailboxError, OSError, imaplib.IMAP4.error):
+                raise  # the connection is gone: stop this poll, the mail stays unseen
             except Exception:  # noqa: BLE001 - one bad mail must not stop the others; it stays unseen
                 log.exception("e-mail uid %s could not be imported; it stays unseen and is retried", uid.decode())
                 result.failed += 1

@@ -38,9 +38,12 @@ def open311(methods=("GET",), jurisdiction_required=False):
             params = request.POST if request.method == "POST" else request.GET
             try:
                 requests_.check_jurisdiction(params, required=jurisdiction_required and request.method == "POST")
-                return view(request, fmt, params, *args, **kwargs)
+                response = view(request, fmt, params, *args, **kwargs)
             except Problem as problem:
-                return errors(fmt, problem.status, problem.problems)
+                response = errors(fmt, problem.status, problem.problems)
+            if request.method == "GET":
+                response["Access-Control-Allow-Origin"] = "*"  # public reads, no credentials: web apps may call them
+            return response
 
         # Error reports (500 mails, debug pages) must not carry what a citizen typed.
         return csrf_exempt(sensitive_post_parameters(*PERSONAL)(wrapper))

@@ -34,7 +34,7 @@ def _limited(request, message: str):
 
 
 def index(request):
-    return render(request, "channels/portal/index.html", {"track_form": TrackForm()})
+    return render(request, "channels/portal/index.html")
 
 
 def _request_page(request, form, question, status=200, challenge_error=""):

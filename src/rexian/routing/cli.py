@@ -1,0 +1,76 @@
+"""`rexian routing train | models | rollback` (and `evaluate`, from rexian.nlp.routing_cli)."""
+
+import sys
+
+from rexian.nlp import routing_cli
+
+KINDS = ("category", "unit")
+
+
+def train_command(args) -> int:
+    from rexian.cli import setup_django
+
+    setup_django()
+    from rexian.routing.training import NotEnoughData, train
+
+    status = 0
+    for kind in KINDS if args.kind == "both" else (args.kind,):
+        try:
+            version = train(kind)
+        except NotEnoughData as error:
+            print(f"{kind}：{error}", file=sys.stderr)
+            status = 2
+            continue
+        metrics = version.metrics
+        print(
+            f"{version.get_kind_display()}模型 #{version.pk}：{version.training_orders} 件工单，{version.labels} 类，"
+            f"交叉验证 macro-F1 {metrics.get('cv_macro_f1', 0):.3f}，top-3 {metrics.get('cv_top3_accuracy', 0):.3f}，"
+            f"用时 {metrics.get('training_seconds')} 秒；已启用。"
+        )
+    return status
+
+
+def models_command(args) -> int:
+    from rexian.cli import setup_django
+
+    setup_django()
+    from rexian.routing.accuracy import production_accuracy
+    from rexian.routing.models import RoutingModelVersion
+
+    for version in RoutingModelVersion.objects.defer("model"):
+        mark = "*" if version.active else " "
+        print(f"{mark} #{version.pk:<4} {version.kind:<9} {version.created_at:%Y-%m-%d %H:%M}  "
+              f"{version.training_orders:>7} 件  macro-F1 {version.metrics.get('cv_macro_f1', 0):.3f}")
+    accuracy = production_accuracy()
+    if accuracy["dispatched"]:
+        print(f"生产环境：{accuracy['dispatched']} 件按建议派单统计，采纳首选 {accuracy['taken']} 件，"
+              f"前三含所派单位 {accuracy['in_top3']} 件，采纳后被退单 {accuracy['taken_returned']} 件。")
+    return 0
+
+
+def rollback_command(args) -> int:
+    from rexian.cli import setup_django
+
+    setup_django()
+    from rexian.routing.models import RoutingModelVersion
+    from rexian.routing.training import activate_version
+
+    version = RoutingModelVersion.objects.defer("model").filter(pk=args.version).first()
+    if version is None:
+        print(f"错误：没有编号为 {args.version} 的模型版本；用 `rexian routing models` 查看。", file=sys.stderr)
+        return 2
+    activate_version(version)
+    print(f"已启用 {version}。")
+    return 0
+
+
+def register(subparsers) -> None:
+    commands = routing_cli.register(subparsers)
+    train = commands.add_parser("train", help="用本中心已办结工单训练分类/承办单位模型并启用")
+    train.add_argument("--kind", choices=(*KINDS, "both"), default="both")
+    train.set_defaults(func=train_command)
+    models = commands.add_parser("models", help="列出模型版本（* 为当前使用）和生产环境准确率")
+    models.set_defaults(func=models_command)
+    rollback = commands.add_parser("rollback", help="启用某个较早的模型版本")
+    rollback.add_argument("version", type=int)
+    rollback.set_defaults(func=rollback_command)
