@@ -93,6 +93,8 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# axes.W006 wants the address in the lock-out key; see AXES_LOCKOUT_PARAMETERS for why it is not.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -117,8 +119,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Login lock-out: 5 failures lock the username for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("REXIAN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("REXIAN_LOGIN_LOCK_MINUTES", 15, minimum=1) / 60
-# Each username and each client address is counted on its own.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The account is locked, not the address: agents share a call centre's NAT address,
+# and one agent's typos must not lock out the whole room.
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
@@ -196,4 +199,58 @@ REXIAN = {
     "MONITORING_UPLOAD_MAX_BYTES": env_int("REXIAN_MONITORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1),
     # Published articles not updated for this many days are listed for review.
     "KNOWLEDGE_STALE_DAYS": env_int("REXIAN_KNOWLEDGE_STALE_DAYS", 180, minimum=1),
+}
+
+# Channels (docs/channels.md): an empty host, URL or token switches that part off.
+REXIAN_EMAIL = {
+    "IMAP_HOST": env_str("REXIAN_EMAIL_IMAP_HOST", ""),
+    "IMAP_PORT": env_int("REXIAN_EMAIL_IMAP_PORT", 993, minimum=1),
+    "IMAP_SECURITY": env_str("REXIAN_EMAIL_IMAP_SECURITY", "ssl"),  # ssl, starttls, none
+    "IMAP_USER": env_str("REXIAN_EMAIL_IMAP_USER", ""),
+    "IMAP_PASSWORD": env_str("REXIAN_EMAIL_IMAP_PASSWORD", ""),
+    "IMAP_FOLDER": env_str("REXIAN_EMAIL_IMAP_FOLDER", "INBOX"),
+    "IMAP_PROCESSED_FOLDER": env_str("REXIAN_EMAIL_IMAP_PROCESSED_FOLDER", ""),
+    "SMTP_HOST": env_str("REXIAN_EMAIL_SMTP_HOST", ""),
+    "SMTP_PORT": env_int("REXIAN_EMAIL_SMTP_PORT", 465, minimum=1),
+    "SMTP_SECURITY": env_str("REXIAN_EMAIL_SMTP_SECURITY", "ssl"),
+    "SMTP_USER": env_str("REXIAN_EMAIL_SMTP_USER", ""),
+    "SMTP_PASSWORD": env_str("REXIAN_EMAIL_SMTP_PASSWORD", ""),
+    "FROM_ADDRESS": env_str("REXIAN_EMAIL_FROM_ADDRESS", ""),
+    "FROM_NAME": env_str("REXIAN_EMAIL_FROM_NAME", "12345政务服务便民热线"),
+    "CA_FILE": env_str("REXIAN_EMAIL_CA_FILE", ""),
+    "TIMEOUT": env_int("REXIAN_EMAIL_TIMEOUT", 30, minimum=1),
+    "POLL_BATCH": env_int("REXIAN_EMAIL_POLL_BATCH", 50, minimum=1),
+    "MAX_MESSAGE_KB": env_int("REXIAN_EMAIL_MAX_MESSAGE_KB", 25600, minimum=1),
+    "MAX_ATTACHMENTS": env_int("REXIAN_EMAIL_MAX_ATTACHMENTS", 10),
+    "MAX_ATTACHMENT_KB": env_int("REXIAN_EMAIL_MAX_ATTACHMENT_KB", 10240, minimum=1),
+}
+REXIAN_SMS = {
+    "WEBHOOK_SECRET": env_str("REXIAN_SMS_WEBHOOK_SECRET", ""),
+    "MAX_SKEW_SECONDS": env_int("REXIAN_SMS_MAX_SKEW_SECONDS", 300, minimum=1),
+    "GATEWAY_URL": env_str("REXIAN_SMS_GATEWAY_URL", ""),
+    "API_KEY": env_str("REXIAN_SMS_API_KEY", ""),
+    "API_KEY_HEADER": env_str("REXIAN_SMS_API_KEY_HEADER", "X-API-Key"),
+    "SENDER": env_str("REXIAN_SMS_SENDER", "12345"),
+    "TIMEOUT": env_int("REXIAN_SMS_TIMEOUT", 10, minimum=1),
+    "IDEMPOTENCY_PREFIX": env_str("REXIAN_SMS_IDEMPOTENCY_PREFIX", "rexian-"),
+}
+REXIAN_WECHAT = {
+    "TOKEN": env_str("REXIAN_WECHAT_TOKEN", ""),
+    "APP_ID": env_str("REXIAN_WECHAT_APP_ID", ""),
+    "APP_SECRET": env_str("REXIAN_WECHAT_APP_SECRET", ""),
+    "API_BASE": env_str("REXIAN_WECHAT_API_BASE", "https://api.weixin.qq.com"),
+    "TIMEOUT": env_int("REXIAN_WECHAT_TIMEOUT", 10, minimum=1),
+    "MAX_SKEW_SECONDS": env_int("REXIAN_WECHAT_MAX_SKEW_SECONDS", 300, minimum=1),
+    "QUERY_KEY": env_str("REXIAN_WECHAT_QUERY_KEY", "QUERY_PROGRESS"),
+    "WELCOME": env_str(
+        "REXIAN_WECHAT_WELCOME", "欢迎关注12345政务服务便民热线。请直接发送文字、图片或位置反映问题，我们将为您登记工单。"
+    ),
+}
+# First-response limits in minutes (GB/T 33358-2016: SMS and other media 3 min, mailbox 24 h).
+REXIAN_FIRST_RESPONSE_MINUTES = {
+    "sms": env_int("REXIAN_FIRST_RESPONSE_MINUTES_SMS", 3, minimum=1),
+    "wechat": env_int("REXIAN_FIRST_RESPONSE_MINUTES_WECHAT", 3, minimum=1),
+    "web": env_int("REXIAN_FIRST_RESPONSE_MINUTES_WEB", 3, minimum=1),
+    "app": env_int("REXIAN_FIRST_RESPONSE_MINUTES_APP", 3, minimum=1),
+    "email": env_int("REXIAN_FIRST_RESPONSE_MINUTES_EMAIL", 1440, minimum=1),
 }

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from rexian.channels import outbox
-from rexian.channels.models import Conversation
+from rexian.channels.models import Conversation, Direction, Message
 from rexian.orders.choices import ReviewStatus
 from rexian.orders.models import Reply, WorkOrderEvent
 
@@ -21,11 +21,23 @@ def answer_text(order) -> str:
     return _("【12345 热线】您反映的问题（工单号 %(n)s）答复如下：%(c)s") % {"n": order.number, "c": reply.content}
 
 
+def conversation_of(order_id: int) -> Conversation | None:
+    """Where the order came from: the conversation of its latest inbound message
+    (a conversation's `order` is only its newest order, e.g. for e-mail threads)."""
+    message = (
+        Message.objects.filter(order_id=order_id, direction=Direction.INBOUND)
+        .select_related("conversation")
+        .order_by("-created_at")
+        .first()
+    )
+    return message.conversation if message else None
+
+
 @receiver(post_save, sender=WorkOrderEvent, dispatch_uid="channels-send-answers")
 def send_answer(sender, instance: WorkOrderEvent, created: bool, **kwargs):
     if not created or instance.action not in FINAL_ANSWERS:
         return
-    conversation = Conversation.objects.filter(order_id=instance.order_id).order_by("-last_message_at").first()
+    conversation = conversation_of(instance.order_id)
     if conversation is None:
         return  # a phone request: the answer was given on the call or is called back
     text = answer_text(instance.order)

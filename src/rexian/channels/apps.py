@@ -7,3 +7,4 @@ class ChannelsConfig(AppConfig):
 
     def ready(self):
         from rexian.channels import answers  # noqa: F401  (answers go back out on their channel)
+        from rexian.channels import gateways  # noqa: F401  (system checks of the channel settings)

@@ -40,9 +40,8 @@ def limits() -> dict[str, int]:
 
 
 def is_new_order(received) -> bool:
-    """Did this delivery open an order (rather than join one)? `receive` stamps both with one `now`."""
-    return bool(received.created and received.order is not None
-                and received.order.created_at == received.message.received_at)
+    """Did this delivery open an order (rather than join one)?"""
+    return bool(received.created and received.new_order)
 
 
 def acknowledgement_text(order, channel: str) -> str:

@@ -35,6 +35,9 @@ class Inbound:
     intake: dict = field(default_factory=dict)
     # The order this message answers, when the channel can tell (e-mail threading).
     order: WorkOrder | None = None
+    # True when the channel knows this starts a new matter (an e-mail answering
+    # nothing); otherwise a message joins the conversation's open order.
+    new_thread: bool = False
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Received:
     message: Message
     order: WorkOrder | None
     created: bool  # False: a repeated delivery of a message already stored
+    new_order: bool = False  # True: this delivery opened the order
 
 
 def _existing(inbound: Inbound) -> Message | None:
@@ -91,8 +95,9 @@ def _store(inbound: Inbound, now) -> Received:
     conversation, _created = Conversation.objects.select_for_update().get_or_create(
         channel=inbound.channel, address=inbound.address[:200], defaults={"created_at": now}
     )
-    order = inbound.order or _open_order_of(conversation)
-    if order is None:
+    order = inbound.order or (None if inbound.new_thread else _open_order_of(conversation))
+    new_order = order is None
+    if new_order:
         # `intake` holds fields already validated by the channel (IntakeForm-clean values).
         data = {
             "phone": inbound.phone,
@@ -128,4 +133,4 @@ def _store(inbound: Inbound, now) -> Received:
         received_at=now,
         created_at=now,
     )
-    return Received(message, order, created=True)
+    return Received(message, order, created=True, new_order=new_order)

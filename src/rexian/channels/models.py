@@ -46,7 +46,8 @@ class Conversation(models.Model):
     class Meta:
         verbose_name = _("会话")
         verbose_name_plural = _("会话")
-        indexes = [models.Index(fields=["channel", "address"])]
+        # One conversation per address: two first messages arriving at once must not make two.
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="one_conversation_per_address")]
 
 
 class Message(models.Model):

@@ -41,6 +41,9 @@ class AuditEntry(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_id}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("_allow_update", False):
+        if self.pk is not None:
             raise ValueError("Audit entries are append-only.")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are never deleted.")

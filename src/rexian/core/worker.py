@@ -40,9 +40,18 @@ def _retrain_routing():
     return retrain_if_due()
 
 
+def _channels():
+    from rexian.channels.poll_cli import tick
+
+    result = tick()
+    return result if (result.imported or result.sent or result.retried or result.failed or result.mailbox_error) else None
+
+
 def jobs(interval: int) -> list[Job]:
     return [
         Job("sweep", interval, _sweep),
+        # SMS, WeChat and web messages must be answered within 3 minutes (GB/T 33358).
+        Job("channels", min(interval, 20), _channels),
         Job("knowledge-expiry", 3600, _expire_articles),
         Job("routing-retrain", 3600, _retrain_routing),
     ]

@@ -23,7 +23,7 @@ _WORD = re.compile(r"\w", re.UNICODE)
 
 def clear_cache(**_kwargs) -> None:
     with _lock:
-        _state["loaded_at"] = 0.0
+        _state["segmenter"] = None
 
 
 def _segmenter() -> Segmenter:

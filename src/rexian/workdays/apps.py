@@ -12,5 +12,5 @@ class WorkdaysConfig(AppConfig):
         from rexian.workdays.models import CalendarOverride, HolidayNotice
 
         for model in (CalendarOverride, HolidayNotice):
-            post_save.connect(calendar.clear_cache, sender=model, dispatch_uid=f"clear-{model.__name__}")
-            post_delete.connect(calendar.clear_cache, sender=model, dispatch_uid=f"clear-del-{model.__name__}")
+            post_save.connect(calendar.clear_cache_now_and_after_commit, sender=model, dispatch_uid=f"clear-{model.__name__}")
+            post_delete.connect(calendar.clear_cache_now_and_after_commit, sender=model, dispatch_uid=f"clear-del-{model.__name__}")

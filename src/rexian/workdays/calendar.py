@@ -28,6 +28,14 @@ def clear_cache(**_kwargs) -> None:
         _cache["loaded_at"] = None
 
 
+def clear_cache_now_and_after_commit(**_kwargs) -> None:
+    """Clear at once and again after the commit: another thread may reload the old rows in between."""
+    from django.db import transaction
+
+    clear_cache()
+    transaction.on_commit(clear_cache)
+
+
 def _snapshot() -> tuple[dict, frozenset]:
     """Overrides and notice years, reloaded at most once a minute per process."""
     from rexian.workdays.models import CalendarOverride, HolidayNotice

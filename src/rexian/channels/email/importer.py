@@ -154,6 +154,7 @@ def import_mail(mail: ParsedMail, fallback_key: str, imap: dict | None = None, o
             "notes": mail.notes + ([oversized_note] if oversized_note else []),
         },
         order=None if closed else threaded,
+        new_thread=threaded is None or closed is not None,
     )
     with transaction.atomic():
         received = receive(inbound, now=now)

@@ -467,6 +467,10 @@ def _reply(ctx):
         reason=ctx.data.get("reason", ""),
         created_at=ctx.now,
     )
+    # A request for more time is moot once the answer is in.
+    ctx.order.extensions.filter(status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.REJECTED, decided_at=ctx.now, decision_note=_("单位已答复，申请自动关闭")
+    )
     ctx.move(State.REPLIED)
     ctx.event("reply", State.REPLIED, unit=assignment.unit, note=ctx.data["content"], result=ctx.data["result"])
 
