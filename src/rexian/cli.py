@@ -13,6 +13,7 @@ COMMAND_MODULES: list[str] = [
     "rexian.callcentre.cli",
     "rexian.routing.cli",
     "rexian.channels.poll_cli",
+    "rexian.channels.open311_cli",
 ]
 
 

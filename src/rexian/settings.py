@@ -197,6 +197,24 @@ REXIAN = {
     "CALL_SHORT_ABANDON_SECONDS": env_int("REXIAN_CALL_SHORT_ABANDON_SECONDS", 0),
     # Largest probe file (each) the monitoring dashboard accepts.
     "MONITORING_UPLOAD_MAX_BYTES": env_int("REXIAN_MONITORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1),
+    # Citizen portal and Open311 (docs/channels.md).
+    "PORTAL_PHOTO_MAX_MB": env_int("REXIAN_PORTAL_PHOTO_MAX_MB", 5, minimum=1),
+    "PORTAL_PHOTO_MAX_COUNT": env_int("REXIAN_PORTAL_PHOTO_MAX_COUNT", 3, minimum=0),
+    "PORTAL_FORM_MAX_AGE_MINUTES": env_int("REXIAN_PORTAL_FORM_MAX_AGE_MINUTES", 120, minimum=5),
+    "PORTAL_SUBMITS_PER_IP_HOUR": env_int("REXIAN_PORTAL_SUBMITS_PER_IP_HOUR", 20, minimum=1),
+    "PORTAL_SUBMITS_PER_PHONE_DAY": env_int("REXIAN_PORTAL_SUBMITS_PER_PHONE_DAY", 5, minimum=1),
+    "PORTAL_LOOKUPS_PER_IP_HOUR": env_int("REXIAN_PORTAL_LOOKUPS_PER_IP_HOUR", 30, minimum=1),
+    "PORTAL_LOOKUP_FAILURES_PER_CODE_HOUR": env_int("REXIAN_PORTAL_LOOKUP_FAILURES_PER_CODE_HOUR", 5, minimum=1),
+    "PORTAL_RATING_CLOSES_CALLBACK": env_bool("REXIAN_PORTAL_RATING_CLOSES_CALLBACK", True),
+    "OPEN311_JURISDICTION": env_str("REXIAN_OPEN311_JURISDICTION", "rexian.local"),
+    "OPEN311_CONTACT": env_str("REXIAN_OPEN311_CONTACT", "12345 政务服务便民热线中心"),
+    "OPEN311_KEY_SERVICE": env_str("REXIAN_OPEN311_KEY_SERVICE", "请向 12345 热线中心申请 api_key"),
+    "OPEN311_ENDPOINT_TYPE": env_str("REXIAN_OPEN311_ENDPOINT_TYPE", "production"),
+    "OPEN311_SERVICE_TYPE": env_str("REXIAN_OPEN311_SERVICE_TYPE", "realtime"),
+    "OPEN311_ORDER_TYPE": env_str("REXIAN_OPEN311_ORDER_TYPE", "help"),
+    "OPEN311_AGENCY": env_str("REXIAN_OPEN311_AGENCY", "12345 政务服务便民热线"),
+    "OPEN311_PUBLISH_ALL_CHANNELS": env_bool("REXIAN_OPEN311_PUBLISH_ALL_CHANNELS", False),
+    "OPEN311_POSTS_PER_KEY_HOUR": env_int("REXIAN_OPEN311_POSTS_PER_KEY_HOUR", 1000, minimum=1),
     # Published articles not updated for this many days are listed for review.
     "KNOWLEDGE_STALE_DAYS": env_int("REXIAN_KNOWLEDGE_STALE_DAYS", 180, minimum=1),
 }

@@ -236,7 +236,7 @@ def test_it_spans_batches(db, write, monkeypatch):
     assert sum(CallSlotStat.objects.values_list("offered", flat=True)) == 23
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_imports_at_once_count_each_call_once(tmp_path):
     import threading
 

@@ -43,7 +43,7 @@ def test_a_second_message_joins_the_open_order_as_an_event(db):
     assert list(first.order.events.values_list("action", flat=True)) == ["register", "citizen_message"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_deliveries_of_one_message_store_it_once():
     barrier, results = threading.Barrier(2), []
 

@@ -61,7 +61,7 @@ def _database_url() -> str:
     return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_stops_cleanly_on_sigterm(tmp_path):
     env = {**os.environ, "REXIAN_DATABASE_URL": _database_url(), "REXIAN_DATA_DIR": str(tmp_path)}
     worker = subprocess.Popen([sys.executable, "-m", "rexian", "worker", "--interval", "1"], env=env,
@@ -86,7 +86,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_serve_migrates_a_fresh_install_creates_an_admin_and_serves_pages_and_static(tmp_path):
     port = _free_port()
     env = {**os.environ, "REXIAN_DATA_DIR": str(tmp_path)}

@@ -8,3 +8,5 @@ class ChannelsConfig(AppConfig):
     def ready(self):
         from rexian.channels import answers  # noqa: F401  (answers go back out on their channel)
         from rexian.channels import gateways  # noqa: F401  (system checks of the channel settings)
+        from rexian.channels.open311 import delivery as _open311  # noqa: F401  (Open311 answers are polled)
+        from rexian.channels.portal import delivery as _portal  # noqa: F401  (portal answers show on the status page)

@@ -15,6 +15,7 @@ EVENT_LABELS = {
     "overdue": _("超期"),
     "citizen_message": _("市民补充信息"),
     "unmerge_out": _("解除并入的工单"),
+    "citizen_rating": _("市民网上评价"),
 }
 
 

@@ -297,6 +297,7 @@ def submit(params, api_key: Open311Key, idempotency_key: str = "") -> Submitted:
         address=f"open311:{token}",
         body=clean["content"],
         idempotency_key=f"{api_key.pk}:{idempotency_key}"[:255] if idempotency_key else "",
+        new_thread=True,  # every submission is a new matter, never a follow-up
         subject=clean["title"],
         name=clean.get("name", ""),
         phone=clean["phone"],

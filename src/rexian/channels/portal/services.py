@@ -61,6 +61,7 @@ def submit(form, form_token: str, now=None) -> Received:
         address=f"portal:{form_token}",
         body=data["content"],
         idempotency_key=idempotency_key(form_token),
+        new_thread=True,  # every submission is a new matter, never a follow-up
         subject=data["title"],
         name=data.get("name", ""),
         phone=data["phone"],
