@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     "rexian.routing.cli",
     "rexian.channels.poll_cli",
     "rexian.channels.open311_cli",
+    "rexian.telephony.campaign_cli",
 ]
 
 

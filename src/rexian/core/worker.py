@@ -47,6 +47,12 @@ def _channels():
     return result if (result.imported or result.sent or result.retried or result.failed or result.mailbox_error) else None
 
 
+def _probe_campaigns():
+    from rexian.telephony.scheduler import run_due_calls
+
+    return run_due_calls(limit=4)
+
+
 def jobs(interval: int) -> list[Job]:
     return [
         Job("sweep", interval, _sweep),
@@ -54,6 +60,8 @@ def jobs(interval: int) -> list[Job]:
         Job("channels", min(interval, 20), _channels),
         Job("knowledge-expiry", 3600, _expire_articles),
         Job("routing-retrain", 3600, _retrain_routing),
+        # At most 4 test calls a tick; large campaigns run `rexian campaign run` as processes of their own.
+        Job("probe-campaigns", 30, _probe_campaigns),
     ]
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rexian.accounts.roles import Role
 from rexian.knowledge.choices import ArticleStatus, UsageKind
@@ -29,7 +30,10 @@ TRANSITIONS = {
     "withdraw": ({ArticleStatus.PUBLISHED}, ArticleStatus.WITHDRAWN, PUBLISHERS),
     "revise": ({ArticleStatus.PUBLISHED, ArticleStatus.WITHDRAWN, ArticleStatus.EXPIRED}, ArticleStatus.DRAFT, EDITORS),
 }
-ACTION_LABELS = {"submit": _("提交审核"), "publish": _("审核发布"), "reject": _("退回修改"), "withdraw": _("撤回"), "revise": _("修订")}
+ACTION_LABELS = {
+    "submit": gettext_lazy("提交审核"), "publish": gettext_lazy("审核发布"), "reject": gettext_lazy("退回修改"),
+    "withdraw": gettext_lazy("撤回"), "revise": gettext_lazy("修订"),
+}
 VERSIONED_FIELDS = ["kind", "source", "issuing_body", "document_number", "effective_from", "expires_on", "visibility", "tags"]
 
 

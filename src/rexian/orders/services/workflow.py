@@ -13,6 +13,7 @@ from django.db import OperationalError, transaction
 from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rexian.accounts.roles import Role
 from rexian.callbacks.choices import CallbackResult, CallbackStatus
@@ -179,7 +180,7 @@ def _notify_unit(order, unit, kind, message, now):
 # ---------------------------------------------------------------- agent
 
 
-@action("direct_answer", _("直接答复"), {Role.AGENT, Role.DISPATCHER}, {State.REGISTERED}, f.DirectAnswerForm)
+@action("direct_answer", gettext_lazy("直接答复"), {Role.AGENT, Role.DISPATCHER}, {State.REGISTERED}, f.DirectAnswerForm)
 def _direct_answer(ctx):
     Reply.objects.create(
         order=ctx.order,
@@ -217,7 +218,7 @@ def _transfer(ctx):
 
 @action(
     "void",
-    _("作废"),
+    gettext_lazy("作废"),
     {Role.AGENT, Role.DISPATCHER},
     {State.REGISTERED, State.RETURNED},
     f.ReasonForm,
@@ -234,7 +235,7 @@ def _void(ctx):
 # ---------------------------------------------------------------- dispatcher
 
 
-@action("dispatch", _("派单"), {Role.DISPATCHER}, {State.REGISTERED}, f.DispatchForm)
+@action("dispatch", gettext_lazy("派单"), {Role.DISPATCHER}, {State.REGISTERED}, f.DispatchForm)
 def _dispatch(ctx):
     _dispatch_to(ctx, "dispatch")
 
@@ -255,7 +256,7 @@ def _dispatch_to(ctx, name, designated=False):
     _notify_unit(ctx.order, lead, "dispatched", _("新工单待签收：%(n)s %(t)s") % {"n": ctx.order.number, "t": ctx.order.title}, ctx.now)
 
 
-@action("reassign", _("改派"), {Role.DISPATCHER}, {State.RETURNED}, f.DispatchForm)
+@action("reassign", gettext_lazy("改派"), {Role.DISPATCHER}, {State.RETURNED}, f.DispatchForm)
 def _reassign(ctx):
     _dispatch_to(ctx, "reassign")
 
@@ -267,12 +268,12 @@ def _may_designate(order, user):
     return ""
 
 
-@action("designate", _("指定承办"), {Role.DISPATCHER}, {State.RETURNED}, f.DispatchForm, _may_designate)
+@action("designate", gettext_lazy("指定承办"), {Role.DISPATCHER}, {State.RETURNED}, f.DispatchForm, _may_designate)
 def _designate(ctx):
     _dispatch_to(ctx, "designate", designated=True)
 
 
-@action("merge", _("并单"), {Role.DISPATCHER}, {State.REGISTERED, State.RETURNED}, f.MergeForm, _no_merged_children)
+@action("merge", gettext_lazy("并单"), {Role.DISPATCHER}, {State.REGISTERED, State.RETURNED}, f.MergeForm, _no_merged_children)
 def _merge(ctx):
     number = ctx.data["master"].strip()
     master = WorkOrder.objects.select_for_update().filter(number=number).first()
@@ -294,7 +295,7 @@ def _merge(ctx):
     _write_event(master, ctx.user, "merge_in", master.state, master.state, None, "", {"merged": ctx.order.number}, ctx.now)
 
 
-@action("unmerge", _("解除并单"), {Role.DISPATCHER}, {State.MERGED}, f.RequiredNoteForm)
+@action("unmerge", gettext_lazy("解除并单"), {Role.DISPATCHER}, {State.MERGED}, f.RequiredNoteForm)
 def _unmerge(ctx):
     """Back to 待派单 as an order of its own; both timelines record why."""
     master = WorkOrder.objects.select_for_update().get(pk=ctx.order.master_id)
@@ -311,7 +312,7 @@ def _has_pending_extension(order, user):
 
 @action(
     "approve_extension",
-    _("批准延期"),
+    gettext_lazy("批准延期"),
     {Role.DISPATCHER},
     {State.DISPATCHED, State.HANDLING},
     f.NoteForm,
@@ -338,7 +339,7 @@ def _approve_extension(ctx):
 
 @action(
     "reject_extension",
-    _("驳回延期"),
+    gettext_lazy("驳回延期"),
     {Role.DISPATCHER},
     {State.DISPATCHED, State.HANDLING},
     f.RequiredNoteForm,
@@ -362,7 +363,7 @@ def _has_pending_assignment(order, user):
     return ""
 
 
-@action("accept", _("签收"), {Role.DEPARTMENT}, {State.DISPATCHED, State.HANDLING}, f.NoteForm, _has_pending_assignment)
+@action("accept", gettext_lazy("签收"), {Role.DEPARTMENT}, {State.DISPATCHED, State.HANDLING}, f.NoteForm, _has_pending_assignment)
 def _accept(ctx):
     assignment = _my_assignment(ctx.order, ctx.user, [AssignmentStatus.PENDING])
     assignment.status, assignment.accepted_at, assignment.accepted_by = AssignmentStatus.ACCEPTED, ctx.now, ctx.user
@@ -384,7 +385,7 @@ def _may_return(order, user):
     return ""
 
 
-@action("return", _("退单"), {Role.DEPARTMENT}, {State.DISPATCHED}, f.ReasonForm, _may_return)
+@action("return", gettext_lazy("退单"), {Role.DEPARTMENT}, {State.DISPATCHED}, f.ReasonForm, _may_return)
 def _return(ctx):
     assignment = _my_assignment(ctx.order, ctx.user, [AssignmentStatus.PENDING], AssignmentRole.LEAD)
     assignment.status, assignment.returned_at = AssignmentStatus.RETURNED, ctx.now
@@ -409,7 +410,7 @@ def _return(ctx):
 
 @action(
     "pass_down",
-    _("下派"),
+    gettext_lazy("下派"),
     {Role.DEPARTMENT},
     {State.HANDLING},
     f.PassDownForm,
@@ -439,7 +440,7 @@ def _may_request_extension(order, user):
     return ""
 
 
-@action("request_extension", _("申请延期"), {Role.DEPARTMENT}, {State.HANDLING}, f.ExtensionForm, _may_request_extension)
+@action("request_extension", gettext_lazy("申请延期"), {Role.DEPARTMENT}, {State.HANDLING}, f.ExtensionForm, _may_request_extension)
 def _request_extension(ctx):
     assignment = _my_assignment(ctx.order, ctx.user, [AssignmentStatus.ACCEPTED], AssignmentRole.LEAD)
     ExtensionRequest.objects.create(
@@ -453,7 +454,7 @@ def _request_extension(ctx):
     ctx.event("request_extension", unit=assignment.unit, note=ctx.data["reason"], workdays=ctx.data["workdays"])
 
 
-@action("reply", _("答复"), {Role.DEPARTMENT}, {State.HANDLING}, f.ReplyForm, _needs_lead([AssignmentStatus.ACCEPTED]))
+@action("reply", gettext_lazy("答复"), {Role.DEPARTMENT}, {State.HANDLING}, f.ReplyForm, _needs_lead([AssignmentStatus.ACCEPTED]))
 def _reply(ctx):
     assignment = _my_assignment(ctx.order, ctx.user, [AssignmentStatus.ACCEPTED], AssignmentRole.LEAD)
     assignment.status = AssignmentStatus.DONE
@@ -482,7 +483,7 @@ def _pending_reply(order):
     return order.replies.filter(review_status=ReviewStatus.PENDING).order_by("-created_at").first()
 
 
-@action("approve", _("审核通过"), {Role.REVIEWER}, {State.REPLIED}, f.NoteForm)
+@action("approve", gettext_lazy("审核通过"), {Role.REVIEWER}, {State.REPLIED}, f.NoteForm)
 def _approve(ctx):
     reply = _pending_reply(ctx.order)
     if reply is not None:
@@ -496,7 +497,7 @@ def _approve(ctx):
     _follow_master(ctx, direct=False, on_time=on_time)
 
 
-@action("reject", _("退回重办"), {Role.REVIEWER}, {State.REPLIED}, f.RequiredNoteForm)
+@action("reject", gettext_lazy("退回重办"), {Role.REVIEWER}, {State.REPLIED}, f.RequiredNoteForm)
 def _reject(ctx):
     reply = _pending_reply(ctx.order)
     if reply is not None:
@@ -523,7 +524,7 @@ def _reopen_to_last_unit(ctx) -> Assignment:
 # ---------------------------------------------------------------- callback agent
 
 
-@action("callback", _("回访"), {Role.CALLBACK}, {State.CALLBACK}, f.CallbackForm)
+@action("callback", gettext_lazy("回访"), {Role.CALLBACK}, {State.CALLBACK}, f.CallbackForm)
 def _callback(ctx):
     order, data = ctx.order, ctx.data
     callback = order.callbacks.filter(status=CallbackStatus.PENDING).order_by("-created_at").first()
