@@ -18,9 +18,7 @@ from rexian.orders.models import Assignment, WorkOrder
 from rexian.orders.services import workflow
 from rexian.orders.services.errors import Conflict, InvalidInput, InvalidTransition
 
-# Flushing only the apps these tests write to keeps the teardown short on PostgreSQL.
-APPS = ["rexian.core", "rexian.accounts", "rexian.directory", "rexian.workdays", "rexian.orders", "rexian.callbacks"]
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, available_apps=APPS)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -270,7 +270,7 @@ def test_an_interrupted_tick_hangs_up_and_releases_its_claims(hotline, monkeypat
     assert sum(m.method == "CANCEL" for m in hotline.all_received()) == cancels_before + 1  # not left ringing
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_racing_for_calls_place_each_once_within_the_campaign_limit(hotline):
     import threading
 
