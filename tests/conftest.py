@@ -9,6 +9,17 @@ from rexian.directory.models import Category, Department
 
 CI = os.environ.get("CI") == "true"
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def require_tool(path_or_name: str, reason: str):
     """Skip when a tool is missing locally; under CI=true a missing tool fails the run."""
@@ -19,6 +30,27 @@ def require_tool(path_or_name: str, reason: str):
     if CI:
         pytest.fail(f"{path_or_name} is required under CI=true: {reason}")
     pytest.skip(f"{path_or_name} not installed: {reason}")
+
+
+@pytest.fixture
+def browser():
+    """Debian's headless Chromium driven by Playwright (no browser is ever downloaded).
+
+    Playwright's sync API runs an event loop in this thread, so the ORM must be
+    allowed to run here; code after the launch gets a database connection of its
+    own, closed at the end or PostgreSQL refuses to drop the test database.
+    Request database fixtures before this one so their work happens first.
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    require_tool(CHROMIUM, "browser tests drive Debian's Chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+    connections.close_all()
 
 
 @pytest.fixture(autouse=True)

@@ -9,25 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from rexian.channels.models import Attachment
 from rexian.orders.models import WorkOrder
 from rexian.orders.services.workflow import perform
-from tests.conftest import require_tool
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = "13912345678"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500 + b"\xff\xd9"
 OPS = {"加": lambda a, b: a + b, "减": lambda a, b: a - b, "乘以": lambda a, b: a * b}
@@ -35,32 +21,7 @@ OPS = {"加": lambda a, b: a + b, "减": lambda a, b: a - b, "乘以": lambda a,
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _clean_slate(django_db_setup, django_db_blocker):
-    """Start this module from empty tables; its first test's serialized rollback restores the migrated data.
-
-    A transactional test without serialized rollback that ran earlier (tests/channels/test_core.py has
-    one) ends with a flush that re-creates content types through post_migrate; restoring the serialized
-    copy on top of those collides. Emptying the tables first makes this module independent of that.
-    """
-    from django.core.management import call_command
-
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-
-
-@pytest.fixture
-def browser(transactional_db, live_server):
-    require_tool(CHROMIUM, "the browser test drives Debian's Chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
-
-
-def test_a_citizen_files_a_request_on_a_phone_follows_it_and_rates_the_answer(browser, live_server, users, settings, tmp_path):
+def test_a_citizen_files_a_request_on_a_phone_follows_it_and_rates_the_answer(transactional_db, live_server, users, settings, browser, tmp_path):
     from playwright.sync_api import expect
 
     settings.MEDIA_ROOT = tmp_path / "media"

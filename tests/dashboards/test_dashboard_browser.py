@@ -6,26 +6,9 @@ http://localhost (a secure context), so logging in through the form works
 against the live server as it does in tests/web/test_browser.py.
 """
 
-import os
 
 import pytest
 
-from tests.conftest import require_tool
-
-# Playwright's sync API runs an event loop in this thread; the fixtures' ORM calls
-# would otherwise be refused as "async unsafe".
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -43,16 +26,6 @@ CJK_RENDERS = """(text) => {
   };
   return draw(text) !== draw("\\u0378\\u0379\\u037A");
 }"""
-
-
-@pytest.fixture
-def browser():
-    require_tool(CHROMIUM, "the browser test drives Debian's Chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def test_the_overview_draws_its_charts_with_chinese_labels(worked, live_server, browser, tmp_path):

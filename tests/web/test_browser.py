@@ -3,48 +3,13 @@
 Chromium is Debian's (/usr/bin/chromium); Playwright never downloads a browser here.
 """
 
-import os
 import re
 
 import pytest
-from django.db import connections
 
-from tests.conftest import require_tool
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from
-# the test body (fixtures, assertions) would otherwise be refused as "async unsafe".
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def browser(transactional_db, live_server):
-    """Headless Chromium for one test.
-
-    Playwright's sync API runs the code after it in a greenlet with its own
-    context, so ORM calls there (fixtures set up later) open a second database
-    connection; it is closed here, or PostgreSQL refuses to drop the test database.
-    """
-    require_tool(CHROMIUM, "the browser test drives Debian's Chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 def _log_in(browser, live_server, username):
@@ -72,7 +37,7 @@ def _act(page, number, name, label, fill=lambda panel: None):
     expect(page.locator(".alert-success")).to_contain_text(f"已完成“{label}”")
 
 
-def test_one_order_goes_round_the_whole_loop(browser, live_server, users, tmp_path):
+def test_one_order_goes_round_the_whole_loop(transactional_db, live_server, users, browser, tmp_path):
     from playwright.sync_api import expect
 
     # 话务员 registers the call, keyboard-first: the phone field has the focus.

@@ -9,10 +9,10 @@ commands costs the rest of `rexian` nothing at start-up.
 """
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 
+from rexian.core.cliargs import fail, iso_date, positive_int
 from rexian.evaluation.monitoring.config import DEFAULT_CONFIG_PATH, load_config
 from rexian.evaluation.monitoring.errors import InputError
 
@@ -40,12 +40,12 @@ def register(subparsers) -> None:
         help="生成模拟的第三方监测测试电话数据（用于演示和测试）",
         description="按随机种子生成可复现的模拟监测数据：真实省份和城市名，热线、温线、冷线、死线混合。",
     )
-    generator.add_argument("--hotlines", type=_positive, default=334, help="热线条数（默认 334）")
-    generator.add_argument("--rounds", type=_positive, default=4, help="监测轮次（默认 4）")
-    generator.add_argument("--calls", type=_positive, default=10, help="每条热线每轮拨打次数（默认 10）")
+    generator.add_argument("--hotlines", type=positive_int, default=334, help="热线条数（默认 334）")
+    generator.add_argument("--rounds", type=positive_int, default=4, help="监测轮次（默认 4）")
+    generator.add_argument("--calls", type=positive_int, default=10, help="每条热线每轮拨打次数（默认 10）")
     generator.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
-    generator.add_argument("--start", type=_date, default=date(2017, 7, 10), help="首轮开始日期（默认 2017-07-10）")
-    generator.add_argument("--end", type=_date, default=date(2017, 8, 15), help="末轮结束日期（默认 2017-08-15）")
+    generator.add_argument("--start", type=iso_date, default=date(2017, 7, 10), help="首轮开始日期（默认 2017-07-10）")
+    generator.add_argument("--end", type=iso_date, default=date(2017, 8, 15), help="末轮结束日期（默认 2017-08-15）")
     generator.add_argument("--out", metavar="FILE", required=True, help="输出文件（.csv 或 .xlsx）")
     generator.add_argument("--previous-out", metavar="FILE", help="同时生成上一年同期的数据，用于 --previous")
     generator.set_defaults(func=generate_handler)
@@ -63,7 +63,7 @@ def evaluate_handler(args: argparse.Namespace) -> int:
         probes = load_probes(args.probes, config)
         previous = load_probes(args.previous, config) if args.previous else None
     except InputError as error:
-        return _fail(error, BAD_INPUT)
+        return fail(error, BAD_INPUT)
     evaluation = evaluate(probes, config, previous, probes_file=args.probes, previous_file=args.previous)
     out = Path(args.out)
     try:
@@ -71,7 +71,7 @@ def evaluate_handler(args: argparse.Namespace) -> int:
         for name, write in zip(REPORT_NAMES, (write_json, write_xlsx, write_html)):
             write(evaluation, out / name)
     except OSError as error:
-        return _fail(f"无法写入输出目录 {out}（{error.strerror or error}）：请检查路径和权限", WRITE_FAILED)
+        return fail(f"无法写入输出目录 {out}（{error.strerror or error}）：请检查路径和权限", WRITE_FAILED)
     print(
         f"已评估 {len(evaluation.hotlines)} 条热线、{evaluation.calls} 次测试电话；"
         f"报告已写入 {out}：{'、'.join(REPORT_NAMES)}"
@@ -86,38 +86,18 @@ def generate_handler(args: argparse.Namespace) -> int:
     targets = [Path(args.out)] + ([Path(args.previous_out)] if args.previous_out else [])
     for target in targets:
         if target.suffix.lower() not in (".csv", ".xlsx"):
-            return _fail(f"输出文件 {target} 的扩展名应为 .csv 或 .xlsx", BAD_INPUT)
+            return fail(f"输出文件 {target} 的扩展名应为 .csv 或 .xlsx", BAD_INPUT)
     if args.end < args.start:
-        return _fail(f"结束日期 {args.end} 早于开始日期 {args.start}", BAD_INPUT)
+        return fail(f"结束日期 {args.end} 早于开始日期 {args.start}", BAD_INPUT)
     current, previous = generate_campaign(args.hotlines, args.rounds, args.calls, args.seed, args.start, args.end)
     try:
         for target, probes in zip(targets, (current, previous)):
             write_probes(target, probes, tuple(ITEM_BEHAVIOUR))
     except OSError as error:
-        return _fail(f"无法写入 {error.filename or targets[0]}（{error.strerror or error}）：请检查路径和权限", WRITE_FAILED)
+        return fail(f"无法写入 {error.filename or targets[0]}（{error.strerror or error}）：请检查路径和权限", WRITE_FAILED)
     print(f"已生成 {args.hotlines} 条热线 × {args.rounds} 轮 × {args.calls} 次 = {len(current)} 次测试电话：{args.out}")
     if args.rounds != load_config().rounds:
         print(f"注意：评估时请在配置文件中设置 [campaign] rounds = {args.rounds}")
     return 0
 
 
-def _fail(message, status: int) -> int:
-    print(f"错误：{message}", file=sys.stderr)
-    return status
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为正整数，而不是 {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数，而不是 {text!r}")
-    return value
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为 YYYY-MM-DD 格式的日期，而不是 {text!r}") from None

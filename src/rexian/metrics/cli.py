@@ -2,16 +2,8 @@
 
 import json
 import sys
-from datetime import date
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        import argparse
-
-        raise argparse.ArgumentTypeError(f"{text!r} 不是日期，请写成 YYYY-MM-DD") from None
+from rexian.core.cliargs import iso_date
 
 
 def handle(args) -> int:
@@ -35,8 +27,8 @@ def handle(args) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("stats", help="运行指标（受理量、办结率、满意率……）与单位考核")
-    parser.add_argument("--from", dest="from_", type=_date, required=True, metavar="DATE", help="开始日期 YYYY-MM-DD")
-    parser.add_argument("--to", type=_date, required=True, metavar="DATE", help="结束日期（含）YYYY-MM-DD")
+    parser.add_argument("--from", dest="from_", type=iso_date, required=True, metavar="DATE", help="开始日期 YYYY-MM-DD")
+    parser.add_argument("--to", type=iso_date, required=True, metavar="DATE", help="结束日期（含）YYYY-MM-DD")
     parser.add_argument("--format", choices=["json", "xlsx"], default="json")
     parser.add_argument("--out", help="xlsx 输出文件（默认 rexian-stats-FROM-TO.xlsx）")
     parser.set_defaults(func=handle)

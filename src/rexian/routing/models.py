@@ -1,6 +1,5 @@
 """The dispatch catalogue (派单目录), trained routing models, and recorded suggestions."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone

@@ -21,7 +21,8 @@ import argparse
 import os
 import sys
 import time
-from datetime import date
+
+from rexian.core.cliargs import fail, iso_date, positive_int
 
 BAD_INPUT, FAILED = 2, 1
 PASSWORD_ENV = "REXIAN_SIP_PASSWORD"
@@ -34,13 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create = actions.add_parser("create", help="新建拨测任务（草稿）并导入热线")
     create.add_argument("--name", required=True)
     create.add_argument("--hotlines", required=True, metavar="FILE.csv", help="列：hotline_id,province,city,sip_uri")
-    create.add_argument("--rounds", type=_positive, default=4, help="轮次（默认 4）")
-    create.add_argument("--calls", type=_positive, default=10, help="每轮每条热线拨打次数（默认 10）")
+    create.add_argument("--rounds", type=positive_int, default=4, help="轮次（默认 4）")
+    create.add_argument("--calls", type=positive_int, default=10, help="每轮每条热线拨打次数（默认 10）")
     create.add_argument("--window", action="append", default=[], metavar="HH:MM-HH:MM",
                         help="每日拨测时段（当地时间），可重复")
-    create.add_argument("--start", type=_date, help="首轮开始日期 YYYY-MM-DD（配合 --window）")
-    create.add_argument("--round-days", type=_positive, default=1, help="每轮天数（默认 1）")
-    create.add_argument("--round-interval-days", type=_positive, help="相邻两轮开始日期相隔天数（默认等于每轮天数）")
+    create.add_argument("--start", type=iso_date, help="首轮开始日期 YYYY-MM-DD（配合 --window）")
+    create.add_argument("--round-days", type=positive_int, default=1, help="每轮天数（默认 1）")
+    create.add_argument("--round-interval-days", type=positive_int, help="相邻两轮开始日期相隔天数（默认等于每轮天数）")
     create.add_argument("--round-window", action="append", default=[], metavar="R=START/END",
                         help="第 R 轮的明确时段（ISO 时间），如 1=2025-07-10T09:00/2025-07-10T17:00；可重复，代替 --window")
     create.add_argument("--proxy", required=True, metavar="HOST:PORT", help="出局代理：所有拨测只经它拨出")
@@ -54,9 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="热线 URI 允许的主机（出局代理的主机总是允许），可重复")
     create.add_argument("--ring-timeout", type=float, default=30.0, metavar="S", help="振铃超时秒数（默认 30）")
     create.add_argument("--hold", type=float, default=5.0, metavar="S", help="接通后保持秒数（默认 5）")
-    create.add_argument("--concurrency", type=_positive, default=2, help="最大同时通话数（默认 2）")
-    create.add_argument("--max-per-minute", type=_positive, default=10, help="每分钟最多拨打次数（默认 10）")
-    create.add_argument("--min-spacing", type=_positive, default=1800, metavar="S",
+    create.add_argument("--concurrency", type=positive_int, default=2, help="最大同时通话数（默认 2）")
+    create.add_argument("--max-per-minute", type=positive_int, default=10, help="每分钟最多拨打次数（默认 10）")
+    create.add_argument("--min-spacing", type=positive_int, default=1800, metavar="S",
                         help="同一热线两次拨打的最小间隔秒数（默认 1800）")
     create.add_argument("--late-grace", type=int, default=60, metavar="MIN",
                         help="时段结束后还允许补拨的分钟数（默认 60）")
@@ -79,7 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = actions.add_parser("run", help="立即拨打到期的电话（每轮有上限）；不加 --once 则持续运行到任务结束")
     run.add_argument("campaign", nargs="?", metavar="CAMPAIGN", help="只运行这个任务（默认所有进行中的任务）")
     run.add_argument("--once", action="store_true", help="只运行一轮")
-    run.add_argument("--limit", type=_positive, default=20, help="每轮最多拨打次数（默认 20）")
+    run.add_argument("--limit", type=positive_int, default=20, help="每轮最多拨打次数（默认 20）")
     run.set_defaults(func=handle_run)
 
     status = actions.add_parser("status", help="任务列表，或一个任务的进度、结果与死线")
@@ -99,7 +100,11 @@ def handle_create(args: argparse.Namespace) -> int:
     from rexian.cli import setup_django
 
     setup_django()
-    from rexian.telephony.campaigns import CampaignError, create_campaign, read_hotlines_csv
+    from rexian.telephony.campaigns import (
+        CampaignError,
+        create_campaign,
+        read_hotlines_csv,
+    )
 
     password = args.password if args.password is not None else os.environ.get(PASSWORD_ENV, "")
     try:
@@ -119,7 +124,7 @@ def handle_create(args: argparse.Namespace) -> int:
             evaluation_config=args.evaluation_config,
         )
     except CampaignError as error:
-        return _fail(error)
+        return fail(error)
     print(f"已创建拨测任务 {campaign.name}（编号 {campaign.pk}，{len(hotlines)} 条热线，草稿）。"
           f"下一步：rexian campaign plan {campaign.name}")
     return 0
@@ -140,7 +145,7 @@ def handle_plan(args: argparse.Namespace) -> int:
             not_before=None if args.include_past else timezone.now(),
         )
     except CampaignError as error:
-        return _fail(error)
+        return fail(error)
     first = campaign.calls.order_by("scheduled_at").first()
     last = campaign.calls.order_by("-scheduled_at").first()
     span = f"，{_local(first.scheduled_at)} 至 {_local(last.scheduled_at)}" if first else ""
@@ -159,7 +164,7 @@ def handle_status_change(args: argparse.Namespace) -> int:
     try:
         campaign = change_status(find_campaign(args.campaign), args.action)
     except CampaignError as error:
-        return _fail(error)
+        return fail(error)
     print(f"任务 {campaign.name}：{campaign.get_status_display()}")
     return 0
 
@@ -179,9 +184,9 @@ def handle_run(args: argparse.Namespace) -> int:
         try:
             campaign = find_campaign(args.campaign)
         except CampaignError as error:
-            return _fail(error)
+            return fail(error)
         if campaign.status != CampaignStatus.RUNNING:
-            return _fail(f"任务 {campaign.name} 当前为“{campaign.get_status_display()}”，没有可拨打的电话"
+            return fail(f"任务 {campaign.name} 当前为“{campaign.get_status_display()}”，没有可拨打的电话"
                          f"（需要时先 rexian campaign start {campaign.name}）")
     total = 0
     try:
@@ -225,7 +230,7 @@ def handle_status(args: argparse.Namespace) -> int:
     try:
         campaign = find_campaign(args.campaign)
     except CampaignError as error:
-        return _fail(error)
+        return fail(error)
     print(_describe(campaign))
     return 0
 
@@ -234,15 +239,19 @@ def handle_export(args: argparse.Namespace) -> int:
     from rexian.cli import setup_django
 
     setup_django()
-    from rexian.telephony.campaigns import CampaignError, dead_line_config, find_campaign
+    from rexian.telephony.campaigns import (
+        CampaignError,
+        dead_line_config,
+        find_campaign,
+    )
     from rexian.telephony.export import export_csv
 
     try:
         campaign = find_campaign(args.campaign)
     except CampaignError as error:
-        return _fail(error)
+        return fail(error)
     if not args.out.lower().endswith(".csv"):
-        return _fail(f"输出文件 {args.out} 的扩展名应为 .csv")
+        return fail(f"输出文件 {args.out} 的扩展名应为 .csv")
     try:
         count = export_csv(campaign, args.out)
     except OSError as error:
@@ -323,23 +332,3 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
-def _fail(message) -> int:
-    print(f"错误：{message}", file=sys.stderr)
-    return BAD_INPUT
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为正整数，而不是 {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数，而不是 {text!r}")
-    return value
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为 YYYY-MM-DD 格式的日期，而不是 {text!r}") from None
