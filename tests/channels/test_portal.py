@@ -95,8 +95,10 @@ def test_it_stores_a_request_as_a_web_order_and_shows_code_and_number(client, ci
     assert (order.channel, order.order_type, order.category.code) == ("web", "complaint", "010101")
     assert order.contact_phone == PHONE and order.citizen.name == "李四" and order.confidential
     assert order.title == "幸福路路灯不亮" and order.address == "东华街道幸福路 12 号"
-    message = Message.objects.get()
+    message = Message.objects.get(direction="in")
     assert message.idempotency_key.startswith("portal:") and message.order == order
+    ack = Message.objects.get(direction="out")  # the confirmation page is the first response
+    assert ack.status == MessageStatus.SENT and order.tracking.code in ack.body
     assert Conversation.objects.get().address.startswith("portal:")  # one thread per submission, no phone
     page = client.get("/portal/submitted/").content.decode()
     assert order.tracking.code in page and order.number in page
@@ -108,7 +110,7 @@ def test_a_double_submit_is_one_order(client, city):
     first = client.post("/portal/new/", data)
     second = client.post("/portal/new/", data)
     assert first.status_code == second.status_code == 302
-    assert WorkOrder.objects.count() == 1 and Message.objects.count() == 1
+    assert WorkOrder.objects.count() == 1 and Message.objects.filter(direction="in").count() == 1
 
 
 def test_two_requests_from_one_phone_are_two_orders(client, city):
@@ -361,7 +363,7 @@ def test_the_answer_on_the_outbox_is_marked_delivered_by_the_portal(answered):
     import rexian.channels.portal.delivery  # noqa: F401  (ChannelsConfig.ready() imports it in the app)
 
     assert outbox.drain().sent == 1
-    message = Message.objects.get(direction="out")
+    message = Message.objects.get(direction="out", payload__kind__isnull=True)
     assert message.status == MessageStatus.SENT and message.channel == "web"
 
 

@@ -42,4 +42,7 @@ def send_answer(sender, instance: WorkOrderEvent, created: bool, **kwargs):
         return  # a phone request: the answer was given on the call or is called back
     text = answer_text(instance.order)
     if text:
-        outbox.enqueue(conversation, text, subject=_("答复：工单 %(n)s") % {"n": instance.order.number}, now=instance.created_at)
+        outbox.enqueue(
+            conversation, text, subject=_("答复：工单 %(n)s") % {"n": instance.order.number}, now=instance.created_at,
+            order=instance.order,
+        )

@@ -48,6 +48,8 @@ def acknowledgement_text(order, channel: str) -> str:
     code = getattr(getattr(order, "tracking", None), "code", "")
     if channel == "sms":
         return _("【12345热线】您的诉求已受理，工单号%(n)s，查询码%(c)s。办理结果将以短信答复。") % {"n": order.number, "c": code}
+    if channel != "email":
+        return _("您的诉求已受理，工单号 %(n)s，查询码 %(c)s。可凭查询码和联系电话查询办理进度。") % {"n": order.number, "c": code}
     return _(
         "您好！\n\n您的来信已受理，工单号 %(n)s，查询码 %(c)s。\n"
         "承办单位答复后，我们将回复到本邮箱。补充情况请直接回复本邮件（请保留主题中的工单号）。\n\n"

@@ -40,7 +40,10 @@ def register(channel: str, send: Callable[[Message], str]) -> None:
     GATEWAYS[channel] = send
 
 
-def enqueue(conversation: Conversation, body: str, subject: str = "", in_reply_to: Message | None = None, now=None) -> Message:
+def enqueue(
+    conversation: Conversation, body: str, subject: str = "", in_reply_to: Message | None = None, now=None, order=None
+) -> Message:
+    """`order` defaults to the conversation's newest; pass it when answering an older one."""
     now = now or timezone.now()
     return Message.objects.create(
         conversation=conversation,
@@ -50,7 +53,7 @@ def enqueue(conversation: Conversation, body: str, subject: str = "", in_reply_t
         subject=subject[:300],
         body=body,
         status=MessageStatus.QUEUED,
-        order=conversation.order,
+        order=order or conversation.order,
         in_reply_to=in_reply_to,
         next_attempt_at=now,
         created_at=now,

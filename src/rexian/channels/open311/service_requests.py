@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from rexian.channels import firstresponse
 from rexian.channels.inbound import Inbound, receive
 from rexian.channels.models import LIST_DATATYPES, Open311Datatype, Open311Key, Open311Request, new_open311_token
 from rexian.channels.open311 import catalogue
@@ -320,6 +321,8 @@ def submit(params, api_key: Open311Key, idempotency_key: str = "") -> Submitted:
         received = receive(inbound)
         if not received.created:
             return Submitted(Open311Request.objects.select_related("order").get(message=received.message), False)
+        # The POST's answer (service_request_id or token) is the first response.
+        firstresponse.record_reply(received, firstresponse.acknowledgement_text(received.order, received.message.channel))
         request = Open311Request.objects.create(
             message=received.message,
             order=received.order,

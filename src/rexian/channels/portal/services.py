@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from rexian.accounts.models import User
 from rexian.accounts.roles import Role
+from rexian.channels import firstresponse
 from rexian.channels.inbound import Inbound, Received, receive
 from rexian.channels.models import Attachment, Direction, Message, OnlineRating, TrackingCode
 from rexian.channels.portal.conf import portal_settings
@@ -75,6 +76,8 @@ def submit(form, form_token: str, now=None) -> Received:
             if received.created:
                 for index, upload in enumerate(photos, start=1):
                     _attach(received.message, upload, index, stored)
+                # The confirmation page with the tracking code is the first response.
+                firstresponse.record_reply(received, firstresponse.acknowledgement_text(received.order, CHANNEL), now=now)
     except Exception:
         # The rows rolled back; files written before the failure must go too.
         for name in stored:
