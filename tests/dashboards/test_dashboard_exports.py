@@ -6,7 +6,7 @@ from django.urls import reverse
 from rexian.core.models import AuditAction, AuditEntry
 
 TABLES = {
-    "overview": ["kpis", "daily", "channels", "satisfaction"],
+    "overview": ["kpis", "daily", "channels", "satisfaction", "first_response"],
     "units": ["units", "scorecard"],
     "categories": ["top_categories", "categories"],
     "calls": ["checks", "hours", "daily_calls"],
@@ -41,4 +41,4 @@ def test_percent_columns_are_numbers_in_the_sheet(login, worked, sheet_of):
 def test_the_download_link_keeps_the_period(login, worked):
     html = login("supervisor").get(reverse("dashboards:overview"), {"from": "2026-01-01", "to": "2026-01-31"}).content.decode()
     assert "?from=2026-01-01&amp;to=2026-01-31&amp;format=xlsx&amp;table=daily" in html
-    assert html.count("下载 XLSX") == 4
+    assert html.count("下载 XLSX") == 5

@@ -8,6 +8,9 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from rexian.channels import firstresponse
+from rexian.channels.inbound import Inbound, receive
+from rexian.channels.models import Message
 from rexian.cli import main
 from rexian.metrics.definitions import KPI_BY_KEY
 from rexian.metrics.kpis import KpiRow, compute
@@ -131,3 +134,16 @@ def test_stats_command_writes_json_and_xlsx(period, tmp_path, capsys):
 def test_stats_command_refuses_a_reversed_period(capsys):
     assert main(["stats", "--from", "2026-02-01", "--to", "2026-01-01"]) == 2
     assert "早于" in capsys.readouterr().err
+
+
+def test_first_response_times_per_channel_are_in_the_report(db, tmp_path, capsys):
+    received = receive(Inbound(channel="sms", address="13900002222", phone="13900002222", body="路灯坏了", external_id="s-1"))
+    firstresponse.acknowledge(received)
+    Message.objects.filter(direction="out").update(status="sent", sent_at=received.message.received_at + timedelta(seconds=90))
+    today = timezone.localdate()
+    assert main(["stats", "--from", str(today), "--to", str(today), "--format", "json"]) == 0
+    (sms,) = json.loads(capsys.readouterr().out)["first_response"]
+    assert (sms["channel"], sms["requests"], sms["within"], sms["percent"], sms["median_seconds"]) == ("sms", 1, 1, "100.00", 90.0)
+    out = tmp_path / "stats.xlsx"
+    assert main(["stats", "--from", str(today), "--to", str(today), "--format", "xlsx", "--out", str(out)]) == 0
+    assert load_workbook(out)["首次响应"]["A2"].value == "短信"

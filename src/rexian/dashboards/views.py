@@ -77,6 +77,7 @@ def overview(request):
     daily = operations.daily_table(period.start, period.end, period.days)
     channels = operations.channel_table(period.start, period.end)
     satisfaction = operations.satisfaction_table(period.start, period.end)
+    first_response = operations.first_response_table(period.start, period.end)
     kpis = operations.kpi_table(values)
     context = {
         "period": period,
@@ -84,12 +85,13 @@ def overview(request):
         "daily": daily,
         "channels": channels,
         "satisfaction": satisfaction,
+        "first_response": first_response,
         "kpis": kpis,
         "trend_chart": charts.daily_trend(daily),
         "channel_chart": charts.channel_mix(channels),
         "satisfaction_chart": charts.satisfaction(satisfaction),
     }
-    return _page(request, "overview", context, [kpis, daily, channels, satisfaction], period.label)
+    return _page(request, "overview", context, [kpis, daily, channels, satisfaction, first_response], period.label)
 
 
 @dashboard_view

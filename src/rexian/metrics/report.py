@@ -2,10 +2,12 @@
 
 from datetime import date
 
+from rexian.channels.firstresponse import by_channel as first_responses
 from rexian.core.xlsx import Sheet, write_workbook
+from rexian.evaluation.rates import cut_percent
 from rexian.directory.models import Category, Department
 from rexian.metrics.definitions import KPIS
-from rexian.metrics.kpis import DIMENSIONS, compute
+from rexian.metrics.kpis import DIMENSIONS, compute, period_bounds
 from rexian.metrics.scorecards import score_units
 from rexian.orders.choices import Channel, OrderType
 
@@ -31,12 +33,35 @@ def build(start: date, end: date) -> dict:
             {"key": row.key, "name": name(row.key) if row.key is not None else "（未指定）", **row.as_dict()}
             for row in compute(start, end, by=by)
         ]
+    report["first_response"] = first_response(start, end)
     report["scorecard"] = [
         {"rank": row.rank, "unit": row.unit_code, "name": row.unit_name,
          "score": None if row.score is None else str(row.score), "indicators": row.indicators}
         for row in score_units(start, end)
     ]
     return report
+
+
+def first_response(start: date, end: date) -> list[dict]:
+    """Per channel: share of written requests answered within the standard (SMS, WeChat, web:
+    3 minutes; e-mail: 24 hours), median and p90 seconds (rexian.channels.firstresponse)."""
+    since, until = period_bounds(start, end)
+    rows = []
+    for channel, figures in first_responses(since, until).items():
+        rows.append({
+            "channel": channel,
+            "name": _namer("channel")(channel),
+            "limit_minutes": figures.limit_minutes,
+            "requests": figures.requests,
+            "answered": figures.answered,
+            "within": figures.within,
+            "pending": figures.pending,
+            "rate": figures.share_within,
+            "percent": None if not figures.decided else str(cut_percent(figures.within, figures.decided)),
+            "median_seconds": figures.median_seconds,
+            "p90_seconds": figures.p90_seconds,
+        })
+    return rows
 
 
 def _cells(values: dict) -> list:
@@ -52,6 +77,15 @@ def write_xlsx(report: dict, target) -> None:
     sheets = [Sheet("总体", headers, [_cells(report["overall"])])]
     for by, rows in report["by"].items():
         sheets.append(Sheet(DIMENSION_LABELS[by], ["名称", *headers], [[row["name"], *_cells(row)] for row in rows]))
+    sheets.append(
+        Sheet(
+            "首次响应",
+            ["渠道", "时限(分钟)", "诉求数", "已响应", "时限内", "时限内占比(%)", "中位数(秒)", "P90(秒)"],
+            [[r["name"], r["limit_minutes"], r["requests"], r["answered"], r["within"], r["percent"] or "—",
+              r["median_seconds"] if r["median_seconds"] is not None else "—",
+              r["p90_seconds"] if r["p90_seconds"] is not None else "—"] for r in report["first_response"]],
+        )
+    )
     sheets.append(
         Sheet(
             "单位考核",
