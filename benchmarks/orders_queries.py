@@ -131,8 +131,11 @@ class Loader:
             for _mid, _mname, leaves in middles:
                 for code, _leaf_name, units, types in leaves:
                     entry = texts.LEAF_TEXTS[code]
-                    words = texts.words_for(random.Random(code), texts.place(random.Random(code)))
-                    variants = [(texts.fill(t, words)[:200], texts.fill(c, words)) for t, c in entry["t"]]
+                    variants = []
+                    for seed in range(4):  # a few renderings per template: other places, names, numbers
+                        where = texts.place(random.Random(f"{code}{seed}"))
+                        words = texts.words_for(random.Random(f"{code}{seed}"), where)
+                        variants += [(texts.fill(t, words)[:200], texts.fill(c, words), where["addr"]) for t, c in entry["t"]]
                     self.leaves.append((categories[code].pk, code, units, list(types), list(types.values()), variants))
         self.leaf_weights = [POPULAR.get(leaf[1], 1) for leaf in self.leaves]
         self.streets = [(district, street) for district, (_n, streets) in texts.STREETS.items() for street, *_ in streets]
@@ -173,7 +176,7 @@ class Loader:
             handle = timedelta(days=1 if urgency == "emergency" else HANDLE_DAYS[order_type], hours=rng.uniform(-12, 12))
             due = created + handle
             district, street = rng.choice(self.streets)
-            title, content = rng.choice(variants)
+            title, content, address = rng.choice(variants)
             dispatched = state in DISPATCHED or (state == "closed" and rng.random() < 0.85) or (state == "returned")
             unit_id = None
             closed_at = None
@@ -224,7 +227,7 @@ class Loader:
                 "channel": rng.choices(["phone", "wechat", "web", "app", "sms"], weights=[70, 12, 8, 7, 3])[0],
                 "title": title,
                 "content": content,
-                "address": "",
+                "address": address,
                 "area_code": "",
                 "category_id": category_id,
                 "citizen_id": rng.randint(1, self.citizens),

@@ -14,6 +14,7 @@ from rexian.api.schemas import Choice, Ref, choice
 from rexian.directory.api import router as directory_router
 from rexian.knowledge.api import router as knowledge_router
 from rexian.orders.api import router as orders_router
+from rexian.routing.api import router as routing_router
 
 
 class RexianAPI(NinjaAPI):
@@ -39,6 +40,7 @@ errors.install(api)
 api.add_router("", orders_router)
 api.add_router("", directory_router)
 api.add_router("", knowledge_router)
+api.add_router("", routing_router)
 
 
 class UnitOut(Ref):
