@@ -12,7 +12,7 @@ from django.db.models import F
 
 from rexian.knowledge import text
 from rexian.knowledge.choices import ArticleStatus
-from rexian.knowledge.models import Article, IndexStats, Posting
+from rexian.knowledge.models import Article, IndexStats, Posting, TermStat
 
 K1, B = 1.2, 0.75
 
@@ -39,6 +39,13 @@ def postings(article: Article, counts: Counter, average: float) -> list[Posting]
     ]
 
 
+def count_terms(counts) -> None:
+    """One more document for each of these terms (created on first sight)."""
+    terms = list(counts)
+    TermStat.objects.bulk_create([TermStat(term=term) for term in terms], ignore_conflicts=True)
+    TermStat.objects.filter(term__in=terms).update(documents=F("documents") + 1)
+
+
 def document_terms(article: Article) -> list[str]:
     """Title and tags count twice: a match there says more than one in the body."""
     head = " ".join([article.title, *article.tag_list])
@@ -50,6 +57,8 @@ def reindex(article: Article) -> None:
         stats()  # make sure the row exists before the F() updates below
         locked = Article.objects.select_for_update().get(pk=article.pk)
         if locked.indexed_length:
+            old_terms = list(Posting.objects.filter(article=locked).values_list("term", flat=True))
+            TermStat.objects.filter(term__in=old_terms).update(documents=F("documents") - 1)
             Posting.objects.filter(article=locked).delete()
             IndexStats.objects.filter(pk=1).update(documents=F("documents") - 1, tokens=F("tokens") - locked.indexed_length)
         length = 0
@@ -57,6 +66,7 @@ def reindex(article: Article) -> None:
             counts = Counter(document_terms(locked))
             length = sum(counts.values())
             Posting.objects.bulk_create(postings(locked, counts, average_length(length)))
+            count_terms(counts)
             if length:
                 IndexStats.objects.filter(pk=1).update(documents=F("documents") + 1, tokens=F("tokens") + length)
         Article.objects.filter(pk=locked.pk).update(indexed_length=length)
@@ -67,6 +77,7 @@ def rebuild() -> int:
     """Reindex everything (after changing the domain dictionary or synonyms)."""
     with transaction.atomic():
         Posting.objects.all().delete()
+        TermStat.objects.all().delete()
         Article.objects.update(indexed_length=0)
         IndexStats.objects.update_or_create(pk=1, defaults={"documents": 0, "tokens": 0})
     text.clear_cache()
@@ -79,5 +90,7 @@ def rebuild() -> int:
             article = Article(pk=pk)
             Posting.objects.bulk_create(postings(article, counts, average), batch_size=5000)
             Article.objects.filter(pk=pk).update(indexed_length=sum(counts.values()))
+        frequencies = Counter(term for counts in terms.values() for term in counts)
+        TermStat.objects.bulk_create([TermStat(term=t, documents=n) for t, n in frequencies.items()], batch_size=5000)
         IndexStats.objects.filter(pk=1).update(documents=documents, tokens=tokens)
     return documents

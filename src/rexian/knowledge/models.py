@@ -171,6 +171,13 @@ class Posting(models.Model):
         ]
 
 
+class TermStat(models.Model):
+    """How many indexed articles hold a term (BM25's document frequency), kept by every (re)index."""
+
+    term = models.CharField(max_length=50, primary_key=True)
+    documents = models.PositiveIntegerField(default=0)
+
+
 class IndexStats(models.Model):
     """Totals BM25 needs (documents, tokens), kept exact by every (re)index, one row."""
 

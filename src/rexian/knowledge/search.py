@@ -1,24 +1,25 @@
 """BM25 search over the knowledge base, the same on SQLite and PostgreSQL.
 
-Scoring is one SQL aggregate over the `Posting` table's covering index: the
-BM25 term weights were computed at indexing time and the per-term IDF is
-passed in as constants, so both databases rank identically (PostgreSQL has no
-BM25 of its own, and SQLite FTS5's would differ from any PostgreSQL ranking).
+The BM25 term weights are computed when an article is indexed (`Posting`),
+document frequencies are kept in `TermStat`, and scores are summed in Python
+in a fixed order, so both databases rank identically (PostgreSQL has no BM25
+of its own, and SQLite FTS5's would differ from any PostgreSQL ranking).
 Ties are broken by article id. Whether an article is in force today (and
 public, for citizens) is checked on the best-scoring candidates afterwards,
 so the hot query touches no other table.
 """
 
+import heapq
 import html
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, FloatField, Sum, Value, When
 from django.utils.safestring import SafeString, mark_safe
 
 from rexian.knowledge import text
 from rexian.knowledge.index import stats
-from rexian.knowledge.models import Article, Posting
+from rexian.knowledge.models import Article, Posting, TermStat
 
 MAX_QUERY_TERMS = 8
 MAX_QUERY_LENGTH = 500
@@ -26,6 +27,8 @@ MAX_QUERY_LENGTH = 500
 # meant; it is dropped when the query has better terms (a BM25 stop-list built from the data).
 COMMON_SHARE = 0.25
 CANDIDATE_ROUNDS = (4, 20, 100)  # × limit: how far to look when many top hits are not current
+PER_TERM = 1000  # postings read per query term, highest weight first
+RESCORE = 300  # candidates scored exactly
 
 
 @dataclass
@@ -50,9 +53,7 @@ def query_terms(query: str) -> list[str]:
 def _weights(terms: list[str], documents: int) -> dict[str, float]:
     """IDF of the query's informative terms: single characters and very common
     terms go when anything better is there; at most MAX_QUERY_TERMS, rarest first."""
-    frequencies = dict(
-        Posting.objects.filter(term__in=terms).values("term").annotate(n=Count("id")).values_list("term", "n")
-    )
+    frequencies = dict(TermStat.objects.filter(term__in=terms, documents__gt=0).values_list("term", "documents"))
     found = [term for term in terms if term in frequencies]
     informative = [t for t in found if len(t) > 1 and frequencies[t] <= COMMON_SHARE * documents]
     chosen = sorted(informative or found, key=lambda t: frequencies[t])[:MAX_QUERY_TERMS]
@@ -60,14 +61,29 @@ def _weights(terms: list[str], documents: int) -> dict[str, float]:
 
 
 def _ranked(weights: dict[str, float], limit: int) -> list[tuple[int, float]]:
-    term_idf = Case(*[When(term=term, then=Value(weight)) for term, weight in weights.items()], output_field=FloatField())
+    """Score-at-a-time BM25: candidates from each term's highest-weighted postings,
+    then exact scores for the best candidates.
+
+    Each term contributes at most PER_TERM postings (an index range scan on
+    term, weight); the RESCORE best candidates are then scored exactly from all
+    their postings of the query's terms. Sums run in Python in a fixed order, so
+    both databases give the same scores to the last bit.
+    """
+    approximate: dict[int, float] = defaultdict(float)
+    for term, term_idf in weights.items():
+        top = Posting.objects.filter(term=term).order_by("-weight", "-article").values_list("article", "weight")
+        for article, weight in top[:PER_TERM]:
+            approximate[article] += term_idf * weight
+    best = heapq.nsmallest(max(RESCORE, limit), approximate.items(), key=lambda item: (-item[1], item[0]))
+    exact: dict[int, float] = defaultdict(float)
     rows = (
-        Posting.objects.filter(term__in=list(weights))
-        .values("article")
-        .annotate(score=Sum(term_idf * F("weight")))
-        .order_by("-score", "article")[:limit]
+        Posting.objects.filter(term__in=list(weights), article__in=[article for article, _score in best])
+        .order_by("article", "term")
+        .values_list("article", "term", "weight")
     )
-    return [(row["article"], row["score"]) for row in rows]
+    for article, term, weight in rows:
+        exact[article] += weights[term] * weight
+    return sorted(exact.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def search(query: str, limit: int = 10, public_only: bool = False) -> list[Hit]:
