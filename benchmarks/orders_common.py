@@ -89,7 +89,7 @@ def machine() -> str:
     load = os.getloadavg()
     cpus = os.cpu_count()
     try:
-        pg = subprocess.run(["psql", PG_ADMIN_URL, "-Atc", "show server_version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        pg = subprocess.run(["psql", PG_ADMIN_URL, "-Atc", "show server_version"], capture_output=True, text=True, timeout=10, check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pg = "?"
     return (

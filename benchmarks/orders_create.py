@@ -34,7 +34,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from orders_common import REPO, CpuMeter, group_pids, machine, pg_backend_pids, pg_drop, pg_recreate, process_cpu, summary_ms, table  # noqa: E402
+from orders_common import (  # noqa: E402
+    REPO,
+    CpuMeter,
+    group_pids,
+    machine,
+    pg_backend_pids,
+    pg_drop,
+    pg_recreate,
+    process_cpu,
+    summary_ms,
+    table,
+)
 
 PG_DATABASE = "rexian_bench_http"
 CATEGORIES = ["010101", "010102", "010301", "020102", "040101", "040202", "050101", "100101", "100201", "100401"]
@@ -87,10 +98,10 @@ def cmd_prepare() -> None:
 def cmd_service(count: int) -> None:
     """`intake.register` `count` times in this process; prints the figures as JSON."""
     _django()
+    from django.db import connection
+
     from rexian.accounts.models import User
     from rexian.orders.services import intake
-
-    from django.db import connection
 
     agent = User.objects.get(username="agent")
     rng = random.Random(1)
@@ -123,7 +134,7 @@ def free_port() -> int:
 
 
 def run_json(args: list[str], env: dict) -> dict:
-    done = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True, timeout=1800, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{args[0]} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

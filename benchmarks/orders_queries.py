@@ -18,9 +18,11 @@ timed again, to show what each would buy.
 """
 
 import argparse
+import atexit
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -28,7 +30,17 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from orders_common import REPO, cpu_seconds, machine, pg_drop, pg_exists, pg_recreate, pg_url, summary_ms, table  # noqa: E402
+from orders_common import (  # noqa: E402
+    REPO,
+    cpu_seconds,
+    machine,
+    pg_drop,
+    pg_exists,
+    pg_recreate,
+    pg_url,
+    summary_ms,
+    table,
+)
 
 TARGET_MS = 50.0
 DAYS = 730
@@ -84,7 +96,9 @@ DROP_CANDIDATES = [
 
 def setup_django(database: str) -> None:
     os.environ["REXIAN_DATABASE_URL"] = pg_url(database)
-    os.environ.setdefault("REXIAN_DATA_DIR", tempfile.mkdtemp(prefix="rexian-bench-"))
+    if "REXIAN_DATA_DIR" not in os.environ:  # the secret key file; removed at the end
+        os.environ["REXIAN_DATA_DIR"] = TEMP_DATA_DIR = tempfile.mkdtemp(prefix="rexian-bench-")
+        atexit.register(shutil.rmtree, TEMP_DATA_DIR, True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "rexian.settings"
     os.environ.setdefault("REXIAN_LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(REPO / "src"))
@@ -132,9 +146,9 @@ class Loader:
                 for code, _leaf_name, units, types in leaves:
                     entry = texts.LEAF_TEXTS[code]
                     variants = []
-                    for seed in range(4):  # a few renderings per template: other places, names, numbers
-                        where = texts.place(random.Random(f"{code}{seed}"))
-                        words = texts.words_for(random.Random(f"{code}{seed}"), where)
+                    for n in range(4):  # a few renderings per template: other places, names, numbers
+                        where = texts.place(random.Random(f"{code}{n}"))
+                        words = texts.words_for(random.Random(f"{code}{n}"), where)
                         variants += [(texts.fill(t, words)[:200], texts.fill(c, words), where["addr"]) for t, c in entry["t"]]
                     self.leaves.append((categories[code].pk, code, units, list(types), list(types.values()), variants))
         self.leaf_weights = [POPULAR.get(leaf[1], 1) for leaf in self.leaves]
@@ -170,7 +184,7 @@ class Loader:
             number = f"{local_day:%Y%m%d}-{sequences[local_day]:05d}"
             age = (now - created).total_seconds() / 86400
             state = self._state(age)
-            category_id, code, units, types, type_weights, variants = rng.choices(self.leaves, weights=self.leaf_weights)[0]
+            category_id, _code, units, types, type_weights, variants = rng.choices(self.leaves, weights=self.leaf_weights)[0]
             order_type = rng.choices(types, weights=type_weights)[0]
             urgency = "normal" if rng.random() < 0.95 else rng.choice(["urgent", "urgent", "urgent", "emergency"])
             handle = timedelta(days=1 if urgency == "emergency" else HANDLE_DAYS[order_type], hours=rng.uniform(-12, 12))
@@ -247,7 +261,12 @@ class Loader:
             }
 
     def load(self, connection, agent_id: int, dispatcher_id: int) -> dict:
-        from rexian.orders.models import Assignment, Citizen, ExtensionRequest, WorkOrder
+        from rexian.orders.models import (
+            Assignment,
+            Citizen,
+            ExtensionRequest,
+            WorkOrder,
+        )
 
         order_columns, order_defaults = _columns(WorkOrder)
         counts = {"orders": 0, "assignments": 0, "extensions": 0, "citizens": self.citizens}
@@ -510,12 +529,10 @@ def main(argv=None) -> int:
         return 0
     finally:
         if not args.keep:
-            try:
+            if "django" in sys.modules:
                 from django.db import connections
 
-                connections.close_all()
-            except Exception:
-                pass
+                connections.close_all()  # so that DROP DATABASE does not wait for us
             pg_drop(args.database)
 
 

@@ -40,9 +40,12 @@ def cmd_serve(args) -> int:
     if password:
         print(f"已创建管理员账号 admin，一次性密码：{password}\n请登录后立即修改。", flush=True)
     if args.demo:
-        from rexian.demo.seed import seed_demo
+        from rexian.demo.seed import DemoError, seed_demo
 
-        print(seed_demo().summary(), flush=True)
+        try:
+            print(seed_demo().summary(), flush=True)
+        except DemoError as error:
+            print(f"演示数据未写入：{error}", file=sys.stderr, flush=True)
     from rexian.core.server import serve
 
     print(f"Rexian 运行于 http://{args.host}:{args.port}/", flush=True)
@@ -53,9 +56,13 @@ def cmd_serve(args) -> int:
 def cmd_demo(args) -> int:
     setup_django()
     _call("migrate", interactive=False, verbosity=0)
-    from rexian.demo.seed import seed_demo
+    from rexian.demo.seed import DemoError, seed_demo
 
-    print(seed_demo(orders=args.orders).summary())
+    try:
+        print(seed_demo(orders=args.orders).summary())
+    except DemoError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
     return 0
 
 

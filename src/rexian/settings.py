@@ -89,6 +89,9 @@ def _database() -> dict:
         config["TEST"] = {"NAME": str(DATA_DIR / "test-rexian.sqlite3")}
     else:
         config["CONN_HEALTH_CHECKS"] = True
+        # Short OLTP queries: JIT compilation only adds latency, and on SSDs random reads
+        # cost about what sequential ones do (docs/benchmarks.md measures both).
+        config["OPTIONS"] = {"options": env_str("REXIAN_PG_OPTIONS", "-c jit=off -c random_page_cost=1.1")}
     return config
 
 

@@ -4,6 +4,7 @@ The demo is seeded once for the module (60 orders, fast hashing) inside a
 transaction rolled back at the end; each test reads it.
 """
 
+import itertools
 import re
 from datetime import datetime, timedelta
 
@@ -21,7 +22,13 @@ from rexian.demo import timeline
 from rexian.demo.seed import seed_demo
 from rexian.directory.models import Category, Department
 from rexian.orders.choices import State
-from rexian.orders.models import Assignment, Citizen, DeadlinePolicy, WorkOrder, WorkOrderEvent
+from rexian.orders.models import (
+    Assignment,
+    Citizen,
+    DeadlinePolicy,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from rexian.orders.services import deadlines
 
 ORDERS = 60
@@ -30,12 +37,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        with transaction.atomic():
-            started = timezone.now()
-            result = seed_demo(orders=ORDERS)
-            yield {"result": result, "started": started, "finished": timezone.now()}
-            transaction.set_rollback(True)
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        started = timezone.now()
+        result = seed_demo(orders=ORDERS)
+        yield {"result": result, "started": started, "finished": timezone.now()}
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -116,7 +123,7 @@ def test_every_event_chain_ends_in_the_orders_state(orders):
         events = _events(order)
         assert events[0].action == "register", order.number
         assert events[-1].to_state == order.state, (order.number, [e.action for e in events])
-        for before, after in zip(events, events[1:]):
+        for before, after in itertools.pairwise(events):
             assert after.from_state == before.to_state, (order.number, before.action, after.action)
 
 

@@ -77,6 +77,8 @@ class DemoResult:
             lines.append(f"    账号均已存在（{len(city.users_existing)} 个），未改动其密码。")
         if self.orders_created:
             lines.append(f"  工单：新生成 {self.orders_created} 件（近 90 天，均经受理与流转服务写入）。")
+        elif not self.orders_existing:
+            lines.append("  工单：未生成（工单数为 0）。")
         else:
             lines.append(f"  工单：已有 {self.orders_existing} 件演示工单，本次未重复生成。")
         labels = dict(State.choices)

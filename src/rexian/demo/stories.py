@@ -483,7 +483,7 @@ class Story:
         return lead
 
     def write(self) -> None:
-        story, rng = self.plan.story, self.rng
+        story = self.plan.story
         self.limits = self._limits()
         old = self._past(20, 90)
         getattr(self, f"story_{story}")(old)

@@ -5,6 +5,8 @@ that sets it: urgency first (an emergency is an emergency whatever its
 category), then the deepest matching category, then the order type.
 """
 
+import threading
+import time
 from dataclasses import dataclass
 
 from rexian.orders.models import DeadlinePolicy
@@ -29,12 +31,37 @@ def _specificity(policy: DeadlinePolicy, category_depths: dict[int, int]) -> tup
     )
 
 
+_CACHE_SECONDS = 60
+_lock = threading.Lock()
+_cache: dict = {"loaded_at": None, "policies": [], "paths": {}}
+
+
+def clear_cache(**_kwargs) -> None:
+    with _lock:
+        _cache["loaded_at"] = None
+
+
+def _snapshot() -> tuple[list, dict]:
+    """Active policies and category paths, reloaded at most once a minute per process
+    (and at once in the process that changes them): intake reads them for every order."""
+    from rexian.directory.models import Category
+
+    with _lock:
+        if _cache["loaded_at"] is None or time.monotonic() - _cache["loaded_at"] > _CACHE_SECONDS:
+            _cache["policies"] = list(DeadlinePolicy.objects.filter(active=True))
+            _cache["paths"] = dict(Category.objects.values_list("pk", "path"))
+            _cache["loaded_at"] = time.monotonic()
+        return _cache["policies"], _cache["paths"]
+
+
 def limits_for(category, order_type: str, urgency: str) -> Limits:
-    ancestors = category.ancestors() if category is not None else []
-    depths = {node.pk: index + 1 for index, node in enumerate(ancestors)}
+    policies, paths = _snapshot()
+    path = paths.get(category.pk, category.path) if category is not None else ""
+    ancestors = [int(part) for part in path.strip("/").split("/") if part]
+    depths = {pk: index + 1 for index, pk in enumerate(ancestors)}
     candidates = [
         policy
-        for policy in DeadlinePolicy.objects.filter(active=True)
+        for policy in policies
         if (policy.category_id is None or policy.category_id in depths)
         and policy.order_type in ("", order_type)
         and policy.urgency in ("", urgency)
