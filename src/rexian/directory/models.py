@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,6 +51,12 @@ class TreeNode(models.Model):
 
     def subtree(self):
         return type(self).objects.filter(path__startswith=self.path)
+
+    @cached_property
+    def subtree_ids(self) -> list[int]:
+        """This node and its descendants, as ids: `x_id IN (...)` gives the planner statistics
+        that a `path LIKE` join does not. Kept for the life of the instance (one request)."""
+        return list(self.subtree().values_list("pk", flat=True))
 
     def ancestors(self) -> list:
         ids = [int(part) for part in self.path.strip("/").split("/") if part]

@@ -101,9 +101,7 @@ class WorkOrderQuerySet(models.QuerySet):
         if user.role == Role.DEPARTMENT:
             if not user.department_id:
                 return self.none()
-            # The subtree's ids first (a handful): the planner has statistics for
-            # unit_id IN (...), none for a path LIKE join.
-            units = list(type(user.department).objects.filter(path__startswith=user.department.path).values_list("pk", flat=True))
+            units = user.department.subtree_ids
             return self.filter(Exists(Assignment.objects.filter(order=OuterRef("pk"), unit_id__in=units)))
         return self
 
