@@ -222,15 +222,6 @@ class WorkOrder(models.Model):
         window = timezone.timedelta(hours=settings.REXIAN["DUE_SOON_HOURS"])
         return bool(self.deadline_running and self.due_at and now <= self.due_at < now + window)
 
-    @property
-    def lead_assignment(self):
-        return (
-            self.assignments.filter(role=AssignmentRole.LEAD)
-            .exclude(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.PASSED_DOWN])
-            .order_by("-dispatched_at")
-            .first()
-        )
-
 
 class WorkOrderEvent(models.Model):
     """One thing that happened to an order: append-only, the audit trail and the KPI source."""

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rexian.accounts.roles import Role
-from rexian.orders.choices import OPEN_STATES, State
+from rexian.orders.choices import State
 from rexian.orders.intake_forms import IntakeForm
 from rexian.orders.models import Citizen, WorkOrder, WorkOrderEvent
 from rexian.orders.services import deadlines
@@ -27,10 +27,6 @@ def orders_of_caller(phone: str):
         .select_related("current_unit", "category")
         .order_by("-created_at")
     )
-
-
-def open_orders_of_caller(phone: str):
-    return orders_of_caller(phone).filter(state__in=OPEN_STATES)
 
 
 def register(user, data: dict, now=None) -> WorkOrder:
