@@ -143,11 +143,13 @@ def run_json(args: list[str], env: dict) -> dict:
 class Server:
     """`rexian serve` in its own process group, so stopping it stops every gunicorn worker."""
 
-    def __init__(self, env: dict, port: int, workers: int | None, log: Path):
+    def __init__(self, env: dict, port: int, workers: int | None, threads: int | None, log: Path):
         self.port, self.log = port, log
         command = [sys.executable, "-m", "rexian", "serve", "--host", "127.0.0.1", "--port", str(port)]
         if workers:
             command += ["--workers", str(workers)]
+        if threads:
+            command += ["--threads", str(threads)]
         self.handle = open(log, "wb")
         self.process = subprocess.Popen(command, env=env, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -253,7 +255,7 @@ def bench_backend(backend: str, args) -> list[list]:
         print(f"  {backend}: service layer {service['count'] / service['seconds']:.0f} orders/s, "
               f"CPU per order {app_ms:.2f} ms Python + {db_ms:.2f} ms PostgreSQL", flush=True)
         port = free_port()
-        server = Server(env, port, args.workers, workdir / "server.log")
+        server = Server(env, port, args.workers, args.threads, workdir / "server.log")
         server.wait_ready(token)
         load(port, token, "GET", "/api/v1/me", args.clients, 1.0)  # warm every worker
         for label, method, path, body in (
@@ -289,14 +291,16 @@ def main(argv=None) -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="postgresql,sqlite", help="comma-separated: postgresql, sqlite")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: rexian serve's, 2 × CPUs, 2–8)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: rexian serve's)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per gunicorn worker (default: rexian serve's)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client connections (default 8)")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per HTTP phase (default 10)")
     parser.add_argument("--service-orders", type=int, default=2000, help="orders for the in-process measure (default 2000)")
     args = parser.parse_args(argv)
 
     print(f"orders_create: {machine()}")
-    print(f"gunicorn workers {args.workers or 'default'}, {args.clients} client threads × keep-alive, {args.seconds:.0f} s per phase\n")
+    print(f"gunicorn workers {args.workers or 'default'} × threads {args.threads or 'default'}, "
+          f"{args.clients} client threads × keep-alive, {args.seconds:.0f} s per phase\n")
     rows = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         rows += bench_backend(backend, args)

@@ -260,6 +260,10 @@ class Loader:
                 "callback_exemption": "" if state != "voided" else "已作废",
             }
 
+    @staticmethod
+    def citizen_phone(pk: int) -> str:
+        return f"1{30 + pk % 70}0000{pk % 10000:04d}"
+
     def load(self, connection, agent_id: int, dispatcher_id: int) -> dict:
         from rexian.orders.models import (
             Assignment,
@@ -277,7 +281,7 @@ class Loader:
                 cur.execute("SET session_replication_role = replica")
                 with cur.copy(f"COPY {Citizen._meta.db_table} (id, name, phone, alt_phone, id_number, created_at) FROM STDIN") as copy:
                     for pk in range(1, self.citizens + 1):
-                        copy.write_row((pk, "", f"1{30 + pk % 70}0000{pk % 10000:04d}", "", "", self.start))
+                        copy.write_row((pk, "", self.citizen_phone(pk), "", "", self.start))
                 assignment_columns = [f.column for f in Assignment._meta.concrete_fields]
                 extension_columns = [f.column for f in ExtensionRequest._meta.concrete_fields]
                 with cur.copy(f"COPY {WorkOrder._meta.db_table} ({', '.join(order_columns)}) FROM STDIN") as orders:
@@ -365,7 +369,19 @@ def queries():
             items.append((name, f"按工单编号搜索 q={some_number}", page(user, q=some_number)))
             items.append((name, f"按日期前缀搜索 q={some_number[:8]}", page(user, q=some_number[:8])))
             items.append((name, "按关键词搜索 q=电梯", page(user, q="电梯")))
+            for caller, phone in (("老来电人", Loader.citizen_phone(4242)), ("新来电人", "19900000000")):
+                items.append((name, f"来电历史（{caller}）", lambda user=user, phone=phone: caller_history(user, phone)))
     return items
+
+
+def caller_history(user, phone: str) -> list:
+    """What the intake screen asks for as the phone rings: the caller's citizen and latest orders."""
+    from rexian.orders.models import WorkOrder
+    from rexian.orders.services import intake
+    from rexian.orders.views.intake import HISTORY_LIMIT
+
+    intake.find_citizen(phone)
+    return list((intake.orders_of_caller(phone) & WorkOrder.objects.visible_to(user))[:HISTORY_LIMIT])
 
 
 def _now():

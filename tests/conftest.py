@@ -55,10 +55,14 @@ def browser():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (hot issues, for one, are cached for minutes)."""
+    """Each test starts with an empty cache (hot issues, for one, are cached for minutes)
+    and fresh reference-data snapshots (a rolled-back test leaves no signal behind)."""
     from django.core.cache import cache
 
+    from rexian.core.snapshot import clear_all
+
     cache.clear()
+    clear_all()
 
 
 @pytest.fixture(autouse=True)

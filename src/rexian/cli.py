@@ -49,7 +49,7 @@ def cmd_serve(args) -> int:
     from rexian.core.server import serve
 
     print(f"Rexian 运行于 http://{args.host}:{args.port}/", flush=True)
-    serve(args.host, args.port, workers=args.workers)
+    serve(args.host, args.port, workers=args.workers, threads=args.threads)
     return 0
 
 
@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="Web 进程数（默认按 CPU 核数）")
+    serve.add_argument("--threads", type=int, default=None, help="每个 Web 进程的线程数（默认 4）")
     serve.add_argument("--demo", action="store_true", help="同时写入示例市演示数据")
     serve.set_defaults(func=cmd_serve)
 

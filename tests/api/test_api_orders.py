@@ -70,6 +70,16 @@ def test_intake_reports_the_forms_field_errors(api, city):
     assert errors["category"] == ["分类编码不存在或已停用。"]
 
 
+def test_a_category_stopped_by_the_admin_is_refused_at_once(api, city):
+    assert api("agent").post("/orders", INTAKE).status_code == 201  # the category snapshot is loaded now
+    leaf = city["category"]
+    leaf.active = False
+    leaf.save()
+    response = api("agent").post("/orders", INTAKE)
+    assert response.status_code == 422
+    assert error(response)["details"]["errors"]["category"] == ["分类编码不存在或已停用。"]
+
+
 def test_intake_reports_missing_fields(api, city):
     response = api("agent").post("/orders", {"phone": "13800000000"})
     assert response.status_code == 422

@@ -1,13 +1,16 @@
 """Knowledge search: BM25 over segmented Chinese, identical on SQLite and PostgreSQL."""
 
+import random
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
+from rexian.knowledge import search as search_module
 from rexian.knowledge import services
 from rexian.knowledge.index import rebuild
-from rexian.knowledge.models import Synonym
-from rexian.knowledge.search import search
+from rexian.knowledge.models import Posting, Synonym
+from rexian.knowledge.search import _weights, query_terms, search
 
 
 def titles(hits):
@@ -72,3 +75,45 @@ def test_hostile_queries_are_harmless(publish):
         for hit in hits:
             assert "<script>" not in hit.snippet
     assert titles(search("燃气")) == ["燃气异味处置"]
+
+
+
+WORDS = ["公积金", "提取", "社保卡", "补办", "噪音", "投诉", "停车", "收费", "物业", "维修", "医保", "报销", "户口", "迁移"]
+QUERIES = ["公积金提取", "社保卡补办", "噪音投诉物业", "停车收费维修", "医保报销户口迁移", "报销", "户口迁移投诉收费"]
+
+
+@pytest.fixture
+def overlapping(publish):
+    """40 articles sharing words in many proportions, and three identical ones (equal scores)."""
+    pick = random.Random(12345)
+    for n in range(40):
+        words = pick.sample(WORDS, 1 + n % 3)
+        publish(f"{words[0]}问题{n % 13}", "，".join(words * (1 + n % 4)))
+    for _copy in range(3):
+        publish("户口迁移", "户口迁移，收费")
+
+
+def exhaustive_bm25(query):
+    """Every posting of the query's terms scored, summed in the query's term order."""
+    weights = _weights(query_terms(query))
+    scores = {}
+    for term, term_idf in weights.items():
+        for article, weight in Posting.objects.filter(term=term).values_list("article", "weight"):
+            scores[article] = scores.get(article, 0.0) + term_idf * weight
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def test_the_ranking_is_bm25_over_all_postings_to_the_last_bit(overlapping):
+    """Runs on SQLite and PostgreSQL alike: equal scores, ties in article order."""
+    for query in QUERIES:
+        assert [(hit.article.pk, hit.score) for hit in search(query, limit=8)] == exhaustive_bm25(query)[:8]
+
+
+def test_candidates_from_short_top_lists_get_their_exact_scores(overlapping, monkeypatch):
+    monkeypatch.setattr(search_module, "PER_TERM", 4)
+    monkeypatch.setattr(search_module, "RESCORE", 6)
+    for query in QUERIES:
+        exact = dict(exhaustive_bm25(query))
+        ranked = [(hit.article.pk, hit.score) for hit in search(query, limit=5)]
+        assert ranked and all(score == exact[pk] for pk, score in ranked)
+        assert ranked == sorted(ranked, key=lambda item: (-item[1], item[0]))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import sklearn
 
-from rexian.nlp.routing import ModelFormatError, ModelVersionError, RoutingConfig, RoutingModel
+from rexian.nlp.routing import FORMAT_VERSION, ModelFormatError, ModelVersionError, RoutingConfig, RoutingModel
 from rexian.nlp.segment import Segmenter
 
 FAST = RoutingConfig(calibration_folds=3)
@@ -67,9 +67,11 @@ def test_model_from_another_scikit_learn_version_is_refused(model, monkeypatch):
         RoutingModel.from_bytes(data)
 
 
-def test_model_in_another_format_version_is_refused(model):
-    data = model.to_bytes().replace(b'"format_version": 1', b'"format_version": 99', 1)
-    with pytest.raises(ModelVersionError, match="format 99"):
+@pytest.mark.parametrize("version", [1, 99])  # 1: the single NB-SVM model, before per-block views
+def test_model_in_another_format_version_is_refused(model, version):
+    current = f'"format_version": {FORMAT_VERSION}'.encode()
+    data = model.to_bytes().replace(current, f'"format_version": {version}'.encode(), 1)
+    with pytest.raises(ModelVersionError, match=f"format {version} .*retrain"):
         RoutingModel.from_bytes(data)
 
 

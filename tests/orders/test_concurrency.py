@@ -142,3 +142,36 @@ def test_simultaneous_intakes_get_distinct_numbers(users):
     numbers = sorted(result.number for result in results)
     day = numbers[0][:9]
     assert numbers == [f"{day}00001", f"{day}00002", f"{day}00003"]
+
+
+def test_an_intake_that_fails_after_numbering_leaves_a_gap_and_nothing_else(users, monkeypatch):
+    from rexian.orders.models import WorkOrderEvent
+    from rexian.orders.services import intake
+
+    data = {"phone": "13812345678", "order_type": "consult", "title": "问询", "content": "办事时间"}
+    first = intake.register(users["agent"], data)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(WorkOrderEvent.objects, "create", broken)
+        with pytest.raises(RuntimeError):
+            intake.register(users["agent"], data)
+    third = intake.register(users["agent"], data)
+    day = first.number[:9]
+    assert (first.number, third.number) == (f"{day}00001", f"{day}00003")
+    assert WorkOrder.objects.count() == 2
+    assert not WorkOrder.objects.filter(number=f"{day}00002").exists()
+
+
+def test_inside_a_callers_transaction_a_rolled_back_intake_gives_its_number_back(users):
+    from django.db import transaction
+
+    from rexian.orders.services import intake
+
+    data = {"phone": "13812345678", "order_type": "consult", "title": "问询", "content": "办事时间"}
+    with pytest.raises(RuntimeError), transaction.atomic():
+        intake.register(users["agent"], data)
+        raise RuntimeError("the channel message could not be acknowledged")
+    assert intake.register(users["agent"], data).number.endswith("-00001")

@@ -59,7 +59,8 @@ def test_suggestions_rank_the_right_unit_and_record_the_outcome(history, make_or
     suggestion = suggestions.for_order(order, "unit")
     codes = [c["code"] for c in suggestion.candidates]
     assert codes[0] == "ZJJ" and len(codes) == 3
-    assert sum(c["probability"] for c in suggestion.candidates) <= 1.0 + 1e-9
+    # Each probability is rounded to four decimals, so three of them may add up to 1.0001.
+    assert sum(c["probability"] for c in suggestion.candidates) <= 1.0 + 3 * 0.00005
     assert suggestion.catalogue_code == "ZJJ"
     assert suggestions.for_order(order, "unit").pk == suggestion.pk  # computed once, then kept
     perform(order, "dispatch", users["dispatcher"], {"unit": "ZJJ"})

@@ -83,6 +83,17 @@ def test_it_returns_the_callers_history_as_json(login, make_order, act):
     assert data["orders"][0]["url"] == _detail(open_order)
 
 
+def test_the_history_finds_the_caller_by_second_phone_and_as_contact(login, make_order):
+    by_alt_phone = make_order(phone="13900000001", title="备用号码的工单")
+    by_alt_phone.citizen.alt_phone = "13812345678"
+    by_alt_phone.citizen.save()
+    as_contact = make_order(phone="13900000002", title="代家人反映")
+    WorkOrder.objects.filter(pk=as_contact.pk).update(contact_phone="13812345678")
+    make_order(phone="13900000003", title="别人的工单")
+    data = json.loads(login("agent").get(reverse("orders:caller_history"), {"phone": "13812345678"}).content)
+    assert [row["number"] for row in data["orders"]] == [as_contact.number, by_alt_phone.number]
+
+
 def test_it_returns_no_history_for_a_partial_number(login, make_order):
     make_order()
     data = json.loads(login("agent").get(reverse("orders:caller_history"), {"phone": "138"}).content)

@@ -136,7 +136,9 @@ def test_saving_or_deleting_an_override_clears_the_cache():
 def test_overrides_apply_on_a_freshly_booted_machine(monkeypatch):
     # time.monotonic() counts from boot: right after boot it is below the 60 s
     # cache age, and the first look-up must still load the overrides.
-    monkeypatch.setattr(calendar.time, "monotonic", lambda: 5.0)
+    from rexian.core import snapshot
+
+    monkeypatch.setattr(snapshot.time, "monotonic", lambda: 5.0)
     calendar.clear_cache()
     CalendarOverride.objects.create(date=D("2026-03-04"), kind="holiday")
     assert is_workday(D("2026-03-04")) is False

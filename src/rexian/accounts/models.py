@@ -51,11 +51,13 @@ def _hash_token(secret: str) -> str:
 class ApiTokenQuerySet(models.QuerySet):
     def authenticate(self, presented: str) -> "ApiToken | None":
         """Find the live token for `presented`; tokens are looked up by hash only."""
-        token = (
-            self.select_related("user", "user__department")
-            .filter(key_hash=_hash_token(presented), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        # get(), not first(): key_hash is unique, and first() would add an ORDER BY to compile and run.
+        try:
+            token = self.select_related("user", "user__department").get(
+                key_hash=_hash_token(presented), revoked_at__isnull=True, user__is_active=True
+            )
+        except ApiToken.DoesNotExist:
+            token = None
         now = timezone.now()
         # At most one write a minute per token: "last used" needs no more precision,
         # and a write per request would cost a third of a busy intake client's time.

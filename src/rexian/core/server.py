@@ -20,16 +20,19 @@ class _Gunicorn(BaseApplication):
         return application
 
 
+DEFAULT_THREADS = 4
+
+
 def default_workers() -> int:
     return max(2, min(8, multiprocessing.cpu_count() * 2))
 
 
-def serve(host: str, port: int, workers: int | None = None) -> None:
+def serve(host: str, port: int, workers: int | None = None, threads: int | None = None) -> None:
     _Gunicorn(
         {
             "bind": f"{host}:{port}",
             "workers": workers or default_workers(),
-            "threads": 4,
+            "threads": threads or DEFAULT_THREADS,
             "worker_class": "gthread",
             "timeout": 60,
             "graceful_timeout": 20,

@@ -29,13 +29,19 @@ def average_length(adding: int = 0) -> float:
     return (totals.tokens + adding) / documents if documents else 1.0
 
 
-def postings(article: Article, counts: Counter, average: float) -> list[Posting]:
-    """BM25's term-frequency weights use the average length at indexing time;
-    `rebuild()` brings every weight up to date when the collection has changed a lot."""
+def term_weights(counts: Counter, average: float) -> list[tuple[str, int, float]]:
+    """(term, frequency, weight) of one document: BM25's term-frequency part,
+    with the average length at indexing time; `rebuild()` brings every weight
+    up to date when the collection has changed a lot."""
     length = sum(counts.values())
     norm = K1 * (1 - B + B * length / average)
+    return [(term, tf, tf * (K1 + 1) / (tf + norm)) for term, tf in counts.items()]
+
+
+def postings(article: Article, counts: Counter, average: float) -> list[Posting]:
     return [
-        Posting(term=term, article=article, frequency=tf, weight=tf * (K1 + 1) / (tf + norm)) for term, tf in counts.items()
+        Posting(term=term, article=article, frequency=tf, weight=weight)
+        for term, tf, weight in term_weights(counts, average)
     ]
 
 

@@ -155,19 +155,22 @@ class Posting(models.Model):
 
     `weight` is BM25's term-frequency part, tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)),
     computed when the article is indexed; a query only multiplies it by the
-    term's IDF and sums, reading nothing but this table's covering index.
+    term's IDF and sums, reading nothing but this table's two covering indexes.
     """
 
     term = models.CharField(max_length=50)
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: posting_by_article starts with the article.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
     frequency = models.PositiveIntegerField()
     weight = models.FloatField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "article"], name="unique_posting")]
         indexes = [
-            models.Index(fields=["article"], name="posting_article"),
+            # A term's highest weights first: the candidates of a query.
             models.Index(fields=["term", "weight", "article"], name="posting_covering"),
+            # An article's weights for the query's terms: exact scores of the candidates.
+            models.Index(fields=["article", "term", "weight"], name="posting_by_article"),
         ]
 
 

@@ -6,20 +6,26 @@ in a fixed order, so both databases rank identically (PostgreSQL has no BM25
 of its own, and SQLite FTS5's would differ from any PostgreSQL ranking).
 Ties are broken by article id. Whether an article is in force today (and
 public, for citizens) is checked on the best-scoring candidates afterwards,
-so the hot query touches no other table.
+so the hot queries touch no other table.
+
+A query is five statements: document frequencies, every term's top postings
+(one UNION ALL), the candidates' postings, whether the best candidates are
+in force, and the hits themselves. The first four are plain SQL read
+through a cursor (docs/benchmarks.md has the measurements).
 """
 
 import heapq
 import html
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import connection
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from rexian.knowledge import text
-from rexian.knowledge.index import stats
-from rexian.knowledge.models import Article, Posting, TermStat
+from rexian.knowledge.choices import Visibility
+from rexian.knowledge.models import Article, IndexStats, Posting, TermStat
 
 MAX_QUERY_TERMS = 8
 MAX_QUERY_LENGTH = 500
@@ -29,6 +35,12 @@ COMMON_SHARE = 0.25
 CANDIDATE_ROUNDS = (4, 20, 100)  # × limit: how far to look when many top hits are not current
 PER_TERM = 1000  # postings read per query term, highest weight first
 RESCORE = 300  # candidates scored exactly
+# What `Article.is_current` and the public check read, in the model's order (as `Article.from_db` wants).
+_IN_FORCE_FIELDS = [
+    field.attname
+    for field in Article._meta.concrete_fields
+    if field.attname in {"id", "status", "effective_from", "expires_on", "visibility"}
+]
 
 
 @dataclass
@@ -50,59 +62,145 @@ def query_terms(query: str) -> list[str]:
     return list(seen)
 
 
-def _weights(terms: list[str], documents: int) -> dict[str, float]:
+def _rows(sql: str, params: list) -> list[tuple]:
+    """The hot reads bypass the ORM: compiling querysets and building rows
+    through it costs more than the index reads themselves."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _placeholders(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _frequencies(terms: list[str]) -> tuple[int, dict[str, int]]:
+    """The number of indexed articles and the document frequencies of `terms`, in
+    one statement (the total only matters when some term is found)."""
+    if not terms:
+        return 0, {}
+    rows = _rows(
+        f"SELECT term, documents, (SELECT documents FROM {IndexStats._meta.db_table} WHERE id = 1)"
+        f" FROM {TermStat._meta.db_table} WHERE term IN ({_placeholders(terms)}) AND documents > 0",
+        terms,
+    )
+    documents = rows[0][2] if rows else None
+    return documents or 0, {term: frequency for term, frequency, _documents in rows}
+
+
+def _weights(terms: list[str]) -> dict[str, float]:
     """IDF of the query's informative terms: single characters and very common
     terms go when anything better is there; at most MAX_QUERY_TERMS, rarest first."""
-    frequencies = dict(TermStat.objects.filter(term__in=terms, documents__gt=0).values_list("term", "documents"))
+    documents, frequencies = _frequencies(terms)
+    if not documents:
+        return {}
     found = [term for term in terms if term in frequencies]
     informative = [t for t in found if len(t) > 1 and frequencies[t] <= COMMON_SHARE * documents]
     chosen = sorted(informative or found, key=lambda t: frequencies[t])[:MAX_QUERY_TERMS]
     return {term: idf(documents, frequencies[term]) for term in chosen}
 
 
+def _candidate_postings(weights: dict[str, float], count: int) -> list[tuple[int, str, float]]:
+    """The query's postings of the `count` best articles by partial score, in one statement.
+
+    Candidates come from each term's PER_TERM highest-weighted postings (a
+    backward range scan of the covering index (term, weight, article),
+    index-only on PostgreSQL), their partial scores summed in the database;
+    only the candidates' postings travel back, for the exact scores.
+    """
+    table = Posting._meta.db_table
+    tops = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT article_id, weight * %s AS score FROM {table}"
+        f" WHERE term = %s ORDER BY weight DESC, article_id DESC LIMIT %s) AS top_{position}"
+        for position in range(len(weights))
+    )
+    sql = (
+        f"WITH candidates AS (SELECT article_id FROM ({tops}) AS tops"
+        f" GROUP BY article_id ORDER BY SUM(score) DESC, article_id LIMIT %s)"
+        f" SELECT posting.article_id, posting.term, posting.weight FROM {table} AS posting"
+        f" JOIN candidates ON candidates.article_id = posting.article_id"
+        f" WHERE posting.term IN ({_placeholders(list(weights))})"
+    )
+    params = [value for term, term_idf in weights.items() for value in (term_idf, term, PER_TERM)]
+    return _rows(sql, [*params, count, *weights])
+
+
+def _id_list(ids: list[int]) -> str:
+    """Article ids written into the statement: they are integers from the index,
+    and hundreds of parameters cost psycopg more to parse and adapt than the
+    database takes to answer."""
+    return ", ".join(str(int(pk)) for pk in ids)
+
+
+def _best(scores: dict[int, float], count: int) -> list[tuple[int, float]]:
+    """The `count` highest scores, ties broken by article id.
+
+    The cut-off score is found first (C speed, no key function), so only the few
+    articles at or above it are sorted with their ids.
+    """
+    if len(scores) <= count:
+        return sorted(scores.items(), key=_by_score)
+    cutoff = heapq.nlargest(count, scores.values())[-1]
+    return sorted([item for item in scores.items() if item[1] >= cutoff], key=_by_score)[:count]
+
+
+def _by_score(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
+
+
 def _ranked(weights: dict[str, float], limit: int) -> list[tuple[int, float]]:
     """Score-at-a-time BM25: candidates from each term's highest-weighted postings,
     then exact scores for the best candidates.
 
-    Each term contributes at most PER_TERM postings (an index range scan on
-    term, weight); the RESCORE best candidates are then scored exactly from all
-    their postings of the query's terms. Sums run in Python in a fixed order, so
-    both databases give the same scores to the last bit.
+    The RESCORE best candidates by partial score are scored exactly from all
+    their postings of the query's terms. Those sums run in Python in the order
+    of the query's terms, whatever order the database returns rows in, so both
+    databases give the same scores to the last bit. (Partial scores, summed by
+    each database, only choose the candidates.)
     """
-    approximate: dict[int, float] = defaultdict(float)
-    for term, term_idf in weights.items():
-        top = Posting.objects.filter(term=term).order_by("-weight", "-article").values_list("article", "weight")
-        for article, weight in top[:PER_TERM]:
-            approximate[article] += term_idf * weight
-    best = heapq.nsmallest(max(RESCORE, limit), approximate.items(), key=lambda item: (-item[1], item[0]))
-    exact: dict[int, float] = defaultdict(float)
-    rows = (
-        Posting.objects.filter(term__in=list(weights), article__in=[article for article, _score in best])
-        .order_by("article", "term")
-        .values_list("article", "term", "weight")
-    )
+    order = {term: position for position, term in enumerate(weights)}
+    rows = sorted(_candidate_postings(weights, max(RESCORE, limit)), key=lambda row: order[row[1]])
+    exact: dict[int, float] = {}
     for article, term, weight in rows:
-        exact[article] += weights[term] * weight
-    return sorted(exact.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        exact[article] = exact.get(article, 0.0) + weights[term] * weight
+    return _best(exact, limit)
+
+
+def _in_force(ranked: list[tuple[int, float]], public_only: bool) -> set[int]:
+    """Which of the ranked articles are current (and public, if asked).
+
+    Read by primary key and checked by `Article.is_current`: a `current()`
+    filter would let SQLite's planner, without statistics, scan the status
+    index of every article, and the ORM costs more here than the read itself.
+    """
+    if not ranked:
+        return set()
+    columns = ", ".join(_IN_FORCE_FIELDS)
+    ids = _id_list([pk for pk, _score in ranked])
+    rows = _rows(f"SELECT {columns} FROM {Article._meta.db_table} WHERE id IN ({ids})", [])
+    today = timezone.localdate()
+    articles = [Article.from_db(connection.alias, _IN_FORCE_FIELDS, row) for row in rows]
+    return {
+        article.pk
+        for article in articles
+        if article.is_current(today) and (article.visibility == Visibility.PUBLIC or not public_only)
+    }
 
 
 def search(query: str, limit: int = 10, public_only: bool = False) -> list[Hit]:
-    totals = stats()
-    if not totals.documents:
-        return []
-    weights = _weights(query_terms(query), totals.documents)
+    weights = _weights(query_terms(query))
     if not weights:
         return []
-    eligible = Article.objects.current().select_related("department")
-    if public_only:
-        eligible = eligible.public()
     for factor in CANDIDATE_ROUNDS:
         ranked = _ranked(weights, limit * factor)
-        articles = eligible.in_bulk([pk for pk, _score in ranked])
-        hits = [(articles[pk], score) for pk, score in ranked if pk in articles][:limit]
+        eligible = _in_force(ranked, public_only)
+        hits = [(pk, score) for pk, score in ranked if pk in eligible][:limit]
         if len(hits) == limit or len(ranked) < limit * factor:
             break
-    return [Hit(article, score, snippet(article.body, query, list(weights))) for article, score in hits]
+    # Bodies can be long (whole policies): they are read for the hits only.
+    articles = Article.objects.select_related("department").in_bulk([pk for pk, _score in hits])
+    found = [(articles[pk], score) for pk, score in hits if pk in articles]  # unless deleted meanwhile
+    return [Hit(article, score, snippet(article.body, query, list(weights))) for article, score in found]
 
 
 def _spans(window: str, needles: list[str]) -> list[tuple[int, int]]:

@@ -1,34 +1,36 @@
 """Turning classifier scores into probabilities, and measuring how honest they are."""
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax, softmax
+from scipy.special import softmax
+from sklearn.linear_model import LogisticRegression
 
 
-class TemperatureScaling:
-    """softmax(scores / T), with T fitted to minimise log loss on held-out scores.
+class LogisticCalibration:
+    """Multinomial logistic regression from held-out classifier scores to probabilities.
 
-    One parameter cannot overfit and never changes which label ranks first,
-    so it calibrates without costing accuracy (Guo et al. 2017). On this
-    project's data it matched a full multinomial recalibration and beat
-    per-class Platt scaling on expected calibration error.
+    The input is every view's score for every label side by side (stacking,
+    Wolpert 1992), so it learns how far to trust each view (characters,
+    words, headline) and a bias per label, as well as the temperature. Fit it
+    on out-of-fold scores only: scores on a classifier's own training data
+    are over-confident. Chosen by 5-fold CV on the taidi2020 training split
+    over temperature scaling of one joint classifier (macro-F1 0.9295 → 0.9305
+    full text, 0.8902 → 0.8932 titles; docs/routing.md).
     """
 
-    def __init__(self) -> None:
-        self.temperature = 1.0
+    def __init__(self, C: float = 0.3):
+        self.C = C
 
-    def fit(self, scores: np.ndarray, label_indices: np.ndarray) -> "TemperatureScaling":
-        rows = np.arange(len(label_indices))
-
-        def log_loss(log_temperature: float) -> float:
-            return -log_softmax(scores / np.exp(log_temperature), axis=1)[rows, label_indices].mean()
-
-        best = minimize_scalar(log_loss, bounds=(-6.0, 6.0), method="bounded")
-        self.temperature = float(np.exp(best.x))
+    def fit(self, scores: np.ndarray, label_indices: np.ndarray) -> "LogisticCalibration":
+        regression = LogisticRegression(C=self.C, max_iter=3000).fit(scores, label_indices)
+        coefficients, intercept = regression.coef_, regression.intercept_
+        if len(coefficients) == 1:  # two labels: sklearn keeps one logit z; softmax(-z/2, z/2) = sigmoid(z)
+            coefficients, intercept = np.vstack([-coefficients, coefficients]) / 2, np.array([-1, 1]) * intercept / 2
+        # Kept as arrays: predicting by hand skips sklearn's per-call validation.
+        self.coefficients_, self.intercept_ = coefficients.T, intercept
         return self
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
-        return softmax(scores / self.temperature, axis=1)
+        return softmax(scores @ self.coefficients_ + self.intercept_, axis=1)
 
 
 def brier_score(probabilities: np.ndarray, label_indices: np.ndarray) -> float:

@@ -5,6 +5,9 @@ much more often it occurs in one class than in the others lets the SVM start
 from naive Bayes' evidence; on short texts it beats either model alone. Here
 it is one-vs-rest, one ratio vector per class. After fitting, each ratio is
 folded into that class's weights, so prediction is a single sparse product.
+
+``random_state`` seeds liblinear's coordinate-descent shuffling: unseeded,
+two fits on the same data give slightly different weights.
 """
 
 import numpy as np
@@ -15,9 +18,10 @@ from sklearn.utils.validation import check_is_fitted
 
 
 class NaiveBayesLinearSVC(ClassifierMixin, BaseEstimator):
-    def __init__(self, C: float = 0.5, smoothing: float = 1.0):
+    def __init__(self, C: float = 0.5, smoothing: float = 1.0, random_state: int = 0):
         self.C = C
         self.smoothing = smoothing
+        self.random_state = random_state
 
     def fit(self, X, y):
         X = sparse.csr_matrix(X)
@@ -29,7 +33,8 @@ class NaiveBayesLinearSVC(ClassifierMixin, BaseEstimator):
         coefficients, intercepts = [], []
         for label in self.classes_:
             ratio = self._log_count_ratio(present, y == label)
-            svm = LinearSVC(C=self.C).fit(X.multiply(ratio).tocsr(), (y == label).astype(int))
+            svm = LinearSVC(C=self.C, random_state=self.random_state)
+            svm.fit(X.multiply(ratio).tocsr(), (y == label).astype(int))
             coefficients.append(svm.coef_.ravel() * ratio)
             intercepts.append(svm.intercept_[0])
         # (features, classes), C-ordered: the layout a sparse row times a dense

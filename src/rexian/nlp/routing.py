@@ -4,8 +4,9 @@ The model ranks every known label with a calibrated probability, so the
 operator sees e.g. "城乡建设 0.82 · 环境保护 0.11 · 商贸旅游 0.03" and the
 application can decide when a suggestion is safe to pre-fill.
 
-Pipeline: text features (routing_features) -> NB-SVM (nbsvm) -> temperature
-scaling (calibration) fitted on out-of-fold scores. The out-of-fold pass also
+Pipeline: text features (routing_features), one NB-SVM (nbsvm) per feature
+block ("view"), then a logistic regression over all the views' scores
+(calibration), fitted on out-of-fold scores. The out-of-fold pass also
 yields cross-validated metrics, stored in the model's metadata.
 
 Training is plain Python: ``fit(texts, labels)``. The same class serves for
@@ -25,13 +26,14 @@ import sklearn
 from scipy import sparse
 from sklearn.model_selection import StratifiedKFold
 
-from rexian.nlp.calibration import TemperatureScaling
+from rexian.nlp.calibration import LogisticCalibration
 from rexian.nlp.nbsvm import NaiveBayesLinearSVC
 from rexian.nlp.routing_features import FeatureSettings, TextFeatures
 from rexian.nlp.routing_metrics import calibration_metrics, ranking_metrics
 from rexian.nlp.segment import Segmenter
 
-FORMAT_VERSION = 1
+# 2: one NB-SVM per feature block and logistic calibration (1: one NB-SVM, temperature scaling).
+FORMAT_VERSION = 2
 _MAGIC = b"rexian-routing-model\n"
 
 
@@ -49,9 +51,10 @@ class RoutingConfig:
     the taidi2020 training split (benchmarks/routing_select.py)."""
 
     features: FeatureSettings = FeatureSettings()
-    C: float = 0.5
+    C: float = 0.5  # each view's SVM
+    calibration_C: float = 0.3  # the logistic regression over the views' scores
     calibration_folds: int = 5
-    random_state: int = 0
+    random_state: int = 0  # fold splits and the SVMs' shuffling: retraining is reproducible
 
 
 @dataclass
@@ -104,55 +107,71 @@ class RoutingModel:
             raise ValueError(f"each label needs at least two examples for calibration; too few: {rare}")
         owners, extra_texts = _auxiliary_pairs(auxiliary_texts, len(texts))
 
-        features = TextFeatures(self.config.features, self.segmenter)
-        matrix = features.fit_transform(texts + extra_texts)
-        primary, auxiliary = matrix[: len(texts)], matrix[len(texts) :]
+        features = TextFeatures(self.config.features, self.segmenter, headline=any("\n" in text for text in texts))
+        blocks = features.fit_transform(texts + extra_texts)
+        primary = [block[: len(texts)] for block in blocks]
+        auxiliary = [block[len(texts) :] for block in blocks]
 
-        out_of_fold = self._out_of_fold_scores(primary, labels, auxiliary, owners, classes, counts.min())
+        folds = self._folds(labels, counts.min())
+        out_of_fold = self._out_of_fold_scores(folds, primary, labels, auxiliary, owners, len(classes))
         label_indices = np.searchsorted(classes, labels)
-        calibrator = TemperatureScaling().fit(out_of_fold, label_indices)
-        probabilities = calibrator.probabilities(out_of_fold)
+        calibrator = LogisticCalibration(self.config.calibration_C).fit(out_of_fold, label_indices)
+        probabilities = self._held_out_probabilities(folds, out_of_fold, label_indices, len(classes))
 
-        classifier = NaiveBayesLinearSVC(C=self.config.C).fit(matrix, np.concatenate([labels, labels[owners]]))
-        self._features, self._classifier, self._calibrator = features, classifier, calibrator
+        every_label = np.concatenate([labels, labels[owners]])
+        self._views = [self._view().fit(block, every_label) for block in blocks]
+        self._features, self._calibrator = features, calibrator
         self.metadata = RoutingMetadata(
             labels=classes.tolist(),
             training_size=len(texts),
             auxiliary_size=len(extra_texts),
             trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
             config=asdict(self.config),
-            metrics={
-                f"cv_{name}": value
-                for name, value in {
-                    **ranking_metrics(labels, classes, probabilities),
-                    **calibration_metrics(labels, classes, probabilities),
-                }.items()
-            },
+            metrics=_cross_validated_metrics(labels, classes, probabilities),
         )
         return self
 
-    def _out_of_fold_scores(self, primary, labels, auxiliary, owners, classes, smallest_class) -> np.ndarray:
-        """Decision scores for each training text from a model that did not see it
-        (nor its auxiliary partner)."""
-        folds = StratifiedKFold(
+    def _view(self) -> NaiveBayesLinearSVC:
+        return NaiveBayesLinearSVC(C=self.config.C, random_state=self.config.random_state)
+
+    def _folds(self, labels, smallest_class) -> list[tuple[np.ndarray, np.ndarray]]:
+        splitter = StratifiedKFold(
             n_splits=min(self.config.calibration_folds, smallest_class),
             shuffle=True,
             random_state=self.config.random_state,
         )
-        scores = np.zeros((len(labels), len(classes)))
-        for train_rows, held_out_rows in folds.split(primary, labels):
+        return list(splitter.split(np.zeros(len(labels)), labels))
+
+    def _out_of_fold_scores(self, folds, primary, labels, auxiliary, owners, label_count) -> np.ndarray:
+        """Every view's decision scores for each training text, side by side, from
+        views that did not see that text (nor its auxiliary partner)."""
+        scores = np.zeros((len(labels), label_count * len(primary)))
+        for train_rows, held_out_rows in folds:
             partners = np.isin(owners, train_rows)
-            classifier = NaiveBayesLinearSVC(C=self.config.C).fit(
-                sparse.vstack([primary[train_rows], auxiliary[partners]]),
-                np.concatenate([labels[train_rows], labels[owners[partners]]]),
-            )
-            scores[held_out_rows] = classifier.decision_function(primary[held_out_rows])
+            fold_labels = np.concatenate([labels[train_rows], labels[owners[partners]]])
+            for view, (block, extra) in enumerate(zip(primary, auxiliary)):
+                classifier = self._view().fit(
+                    sparse.vstack([block[train_rows], extra[partners]]), fold_labels
+                )
+                columns = slice(view * label_count, (view + 1) * label_count)
+                scores[held_out_rows, columns] = classifier.decision_function(block[held_out_rows])
         return scores
+
+    def _held_out_probabilities(self, folds, out_of_fold, label_indices, label_count) -> np.ndarray:
+        """Probabilities for each training text from a calibrator fitted on the other
+        folds, so the cross-validated metrics include the calibrator's own fit."""
+        probabilities = np.zeros((len(label_indices), label_count))
+        for train_rows, held_out_rows in folds:
+            calibrator = LogisticCalibration(self.config.calibration_C)
+            calibrator.fit(out_of_fold[train_rows], label_indices[train_rows])
+            probabilities[held_out_rows] = calibrator.probabilities(out_of_fold[held_out_rows])
+        return probabilities
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, one row per text, columns in ``labels`` order."""
         self._require_fitted()
-        margins = self._classifier.decision_function(self._features.transform(list(texts)))
+        blocks = self._features.transform(list(texts))
+        margins = np.hstack([view.decision_function(block) for view, block in zip(self._views, blocks)])
         return self._calibrator.probabilities(margins)
 
     def predict_top(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
@@ -177,7 +196,7 @@ class RoutingModel:
                 "config": self.config,
                 "segmenter": self.segmenter,
                 "features": self._features,
-                "classifier": self._classifier,
+                "views": self._views,
                 "calibrator": self._calibrator,
             },
             protocol=pickle.HIGHEST_PROTOCOL,
@@ -214,16 +233,22 @@ class RoutingModel:
         state = pickle.loads(payload)
         model = cls(state["config"], state["segmenter"])
         model.metadata = state["metadata"]
-        model._features, model._classifier, model._calibrator = (
-            state["features"],
-            state["classifier"],
-            state["calibrator"],
-        )
+        model._features, model._views, model._calibrator = state["features"], state["views"], state["calibrator"]
         return model
 
     def _require_fitted(self) -> None:
         if self.metadata is None:
             raise RuntimeError("RoutingModel is not trained yet: call fit() first")
+
+
+def _cross_validated_metrics(labels, classes, probabilities) -> dict[str, float]:
+    return {
+        f"cv_{name}": value
+        for name, value in {
+            **ranking_metrics(labels, classes, probabilities),
+            **calibration_metrics(labels, classes, probabilities),
+        }.items()
+    }
 
 
 def _auxiliary_pairs(auxiliary_texts, count: int) -> tuple[np.ndarray, list[str]]:

@@ -17,7 +17,7 @@ class CharNgramSvmBaseline:
     produces_probabilities = False
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "CharNgramSvmBaseline":
-        self._pipeline = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LinearSVC())
+        self._pipeline = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LinearSVC(random_state=0))
         self._pipeline.fit(list(texts), list(labels))
         return self
 

@@ -49,6 +49,7 @@ def evaluate(
     }
     if model.produces_probabilities:
         report.update(calibration_metrics(truth, model.labels, scores))
+        report.update(model.metadata.metrics)  # cross-validated on the training set (cv_*)
     return report
 
 

@@ -1,13 +1,15 @@
 """The sparse features the routing classifier reads.
 
-Three TF-IDF blocks, each L2-normalised, then weighted and concatenated:
+Up to three TF-IDF blocks, each L2-normalised and kept apart (the model
+trains one classifier per block and learns how much each counts):
 
 * character 1–3-grams of the whole text: robust to segmentation errors,
   place names and typos, and strong on short titles;
 * rjieba word unigrams and bigrams: whole words and short phrases
   (物业 收费, 拖欠 工资) that character n-grams only approximate;
 * character 1–3-grams of the first line (the title in ``full`` mode), so
-  the title counts for more than any one line of a long detail.
+  the title is heard apart from a long detail. Built only for multi-line
+  texts: over one-line texts it would repeat the first block.
 
 All use sublinear tf (1 + log tf): a word repeated in a long complaint
 should not swamp the rest. Terms seen in fewer than ``min_df`` training
@@ -33,7 +35,6 @@ from rexian.nlp.segment import Segmenter, default_segmenter, normalize_text
 class FeatureSettings:
     char_ngram_max: int = 3
     word_ngram_max: int = 2
-    headline_weight: float = 0.7
     min_df: int = 2
 
 
@@ -61,15 +62,15 @@ def _first_line(text: str) -> str:
 
 
 class _Block:
-    """One TF-IDF vectorizer, the part of the text it reads, and its weight."""
+    """One TF-IDF vectorizer and the part of the text it reads."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, source, weight: float):
-        self.vectorizer, self.source, self.weight = vectorizer, source, weight
+    def __init__(self, vectorizer: TfidfVectorizer, source):
+        self.vectorizer, self.source = vectorizer, source
 
     def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
         matrix = self.vectorizer.fit_transform([self.source(text) for text in texts])
         self._prepare()
-        return matrix * self.weight
+        return matrix.tocsr()
 
     def _prepare(self) -> None:
         self._analyze = self.vectorizer.build_analyzer()
@@ -77,8 +78,20 @@ class _Block:
         self._column_of = {term: int(column) for term, column in self.vectorizer.vocabulary_.items()}
         self._idf = self.vectorizer.idf_
 
-    def columns_and_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The TfidfVectorizer row for ``text``, times the block weight, as (columns, values)."""
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """What the fitted TfidfVectorizer would give for ``texts``, computed faster."""
+        rows = [self._columns_and_values(text) for text in texts]
+        columns = [row_columns for row_columns, _ in rows]
+        return sparse.csr_matrix(
+            (
+                np.concatenate([np.zeros(0)] + [values for _, values in rows]).astype(np.float32),
+                np.concatenate([np.zeros(0, dtype=np.int64)] + columns),
+                np.concatenate([[0], np.cumsum([len(row_columns) for row_columns in columns])]),
+            ),
+            shape=(len(texts), len(self._column_of)),
+        )
+
+    def _columns_and_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         column_of = self._column_of.get
         known = [
             (column, count)
@@ -89,14 +102,10 @@ class _Block:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         columns, counts = np.array(known).T
         values = (1.0 + np.log(counts)) * self._idf[columns]
-        return columns, values * (self.weight / np.linalg.norm(values))
-
-    @property
-    def width(self) -> int:
-        return len(self._column_of)
+        return columns, values / np.linalg.norm(values)
 
     def __getstate__(self) -> dict:
-        return {"vectorizer": self.vectorizer, "source": self.source, "weight": self.weight}
+        return {"vectorizer": self.vectorizer, "source": self.source}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
@@ -104,43 +113,24 @@ class _Block:
 
 
 class TextFeatures:
-    def __init__(self, settings: FeatureSettings, segmenter: Segmenter | None = None):
+    """The feature blocks of one model; ``transform`` gives one matrix per block."""
+
+    def __init__(self, settings: FeatureSettings, segmenter: Segmenter | None = None, headline: bool = True):
         words = TfidfVectorizer(
             analyzer=WordNgrams(segmenter or default_segmenter(), settings.word_ngram_max),
             sublinear_tf=True,
             min_df=settings.min_df,
             dtype=np.float32,
         )
-        self.blocks = [
-            _Block(_char_tfidf(settings), _whole_text, 1.0),
-            _Block(words, _whole_text, 1.0),
-            _Block(_char_tfidf(settings), _first_line, settings.headline_weight),
-        ]
+        self.blocks = [_Block(_char_tfidf(settings), _whole_text), _Block(words, _whole_text)]
+        if headline:
+            self.blocks.append(_Block(_char_tfidf(settings), _first_line))
 
-    def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
-        return sparse.hstack([block.fit_transform(texts) for block in self.blocks], format="csr")
+    def fit_transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
+        return [block.fit_transform(texts) for block in self.blocks]
 
-    def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        offsets = np.cumsum([0] + [block.width for block in self.blocks])
-        if not texts:
-            return sparse.csr_matrix((0, offsets[-1]), dtype=np.float32)
-        columns, values, row_lengths = [], [], []
-        for text in texts:
-            row_length = 0
-            for block, offset in zip(self.blocks, offsets):
-                block_columns, block_values = block.columns_and_values(text)
-                columns.append(block_columns + offset)
-                values.append(block_values)
-                row_length += len(block_columns)
-            row_lengths.append(row_length)
-        return sparse.csr_matrix(
-            (
-                np.concatenate(values).astype(np.float32),
-                np.concatenate(columns),
-                np.concatenate([[0], np.cumsum(row_lengths)]),
-            ),
-            shape=(len(texts), offsets[-1]),
-        )
+    def transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
+        return [block.transform(texts) for block in self.blocks]
 
 
 def _char_tfidf(settings: FeatureSettings) -> TfidfVectorizer:

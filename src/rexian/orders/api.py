@@ -20,7 +20,7 @@ from rexian.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from rexian.api.schemas import Choice, Ref, UserRef, choice, form_data, form_schema, parse, ref, user_ref
 from rexian.callbacks.models import Callback
 from rexian.directory.models import Category, Department
-from rexian.orders.choices import Channel, OrderType, State
+from rexian.orders.choices import Channel, OrderType, State, Urgency
 from rexian.orders.intake_forms import IntakeForm
 from rexian.orders.models import (
     Assignment,
@@ -237,10 +237,11 @@ def _summary(order: WorkOrder, citizen: CitizenView, now) -> dict:
     return {
         "number": order.number,
         "title": order.title,
-        "order_type": choice(order.order_type, order.get_order_type_display()),
-        "urgency": choice(order.urgency, order.get_urgency_display()),
-        "channel": choice(order.channel, order.get_channel_display()),
-        "state": choice(order.state, order.get_state_display()),
+        # _coded, not get_FOO_display(): Django rebuilds the whole choices dict on every call.
+        "order_type": _coded(OrderType, order.order_type),
+        "urgency": _coded(Urgency, order.urgency),
+        "channel": _coded(Channel, order.channel),
+        "state": _coded(State, order.state),
         "category": ref(order.category),
         "current_unit": ref(order.current_unit),
         "due_at": order.due_at,

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rexian.core.masking import normalize_phone
-from rexian.directory.models import Category
+from rexian.directory.forms import ActiveCategoryField
 from rexian.orders.choices import Channel, OrderType, Urgency
 
 
@@ -15,10 +15,8 @@ class IntakeForm(forms.Form):
     order_type = forms.ChoiceField(label=_("诉求类型"), choices=OrderType.choices)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL, required=False)
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices, initial=Channel.PHONE, required=False)
-    category = forms.ModelChoiceField(
+    category = ActiveCategoryField(
         label=_("诉求分类"),
-        queryset=Category.objects.filter(active=True),
-        to_field_name="code",
         required=False,
         error_messages={"invalid_choice": _("分类编码不存在或已停用。")},
     )

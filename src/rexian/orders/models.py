@@ -194,6 +194,8 @@ class WorkOrder(models.Model):
             models.Index(fields=["current_unit", "state", "due_at"]),
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["category", "created_at"]),
+            # The caller's history at intake (重复来电).
+            models.Index(fields=["contact_phone"], name="orders_wo_contact_phone"),
             # Small partial indexes: the open orders are a sliver of a big city's history.
             models.Index(fields=["created_at"], condition=Q(state__in=sorted(OPEN_STATES)), name="orders_wo_open_created"),
             models.Index(fields=["due_at"], condition=Q(state__in=sorted(OPEN_STATES)), name="orders_wo_open_due"),

@@ -7,45 +7,37 @@ and says so, so nobody silently trusts a deadline in a year whose holidays
 have not been published yet.
 """
 
-import threading
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 
 import chinese_calendar
 from django.utils import timezone
 
-_CACHE_SECONDS = 60
-_lock = threading.Lock()
-# loaded_at None means "load on next use": time.monotonic() counts from boot, so
-# a 0.0 sentinel would look fresh for the first minute after a machine starts.
-_cache: dict = {"loaded_at": None, "overrides": {}, "notice_years": frozenset()}
+from rexian.core.snapshot import Snapshot
 
 
-def clear_cache(**_kwargs) -> None:
-    with _lock:
-        _cache["loaded_at"] = None
+@dataclass
+class _Calendar:
+    overrides: dict
+    notice_years: frozenset
+    # day → DayStatus, filled as days are asked for: a 15-working-day deadline
+    # looks at three weeks of days, and every intake asks for the same ones.
+    statuses: dict = field(default_factory=dict)
 
 
-def clear_cache_now_and_after_commit(**_kwargs) -> None:
-    """Clear at once and again after the commit: another thread may reload the old rows in between."""
-    from django.db import transaction
-
-    clear_cache()
-    transaction.on_commit(clear_cache)
-
-
-def _snapshot() -> tuple[dict, frozenset]:
-    """Overrides and notice years, reloaded at most once a minute per process."""
+def _load() -> _Calendar:
     from rexian.workdays.models import CalendarOverride, HolidayNotice
 
-    with _lock:
-        if _cache["loaded_at"] is None or time.monotonic() - _cache["loaded_at"] > _CACHE_SECONDS:
-            _cache["overrides"] = dict(CalendarOverride.objects.values_list("date", "kind"))
-            _cache["notice_years"] = frozenset(HolidayNotice.objects.values_list("year", flat=True))
-            _cache["loaded_at"] = time.monotonic()
-        return _cache["overrides"], _cache["notice_years"]
+    return _Calendar(
+        overrides=dict(CalendarOverride.objects.values_list("date", "kind")),
+        notice_years=frozenset(HolidayNotice.objects.values_list("year", flat=True)),
+    )
+
+
+_calendar = Snapshot(_load)
+clear_cache = _calendar.clear
+clear_cache_now_and_after_commit = _calendar.clear_now_and_after_commit
 
 
 def _bundled_status(day: date) -> bool | None:
@@ -63,14 +55,21 @@ class DayStatus:
 
 
 def day_status(day: date) -> DayStatus:
-    overrides, notice_years = _snapshot()
-    kind = overrides.get(day)
+    calendar = _calendar.get()
+    status = calendar.statuses.get(day)
+    if status is None:
+        status = calendar.statuses[day] = _status(day, calendar)
+    return status
+
+
+def _status(day: date, calendar: _Calendar) -> DayStatus:
+    kind = calendar.overrides.get(day)
     if kind is not None:
         return DayStatus(kind == "workday", False)
     bundled = _bundled_status(day)
     if bundled is not None:
         return DayStatus(bundled, False)
-    return DayStatus(day.weekday() < 5, day.year not in notice_years)
+    return DayStatus(day.weekday() < 5, day.year not in calendar.notice_years)
 
 
 def is_workday(day: date) -> bool:

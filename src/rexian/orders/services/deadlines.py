@@ -5,10 +5,10 @@ that sets it: urgency first (an emergency is an emergency whatever its
 category), then the deepest matching category, then the order type.
 """
 
-import threading
-import time
 from dataclasses import dataclass
 
+from rexian.core.snapshot import Snapshot
+from rexian.directory.cache import category_path
 from rexian.orders.models import DeadlinePolicy
 from rexian.workdays.calendar import Deadline, add_hours, add_working_days
 
@@ -31,32 +31,17 @@ def _specificity(policy: DeadlinePolicy, category_depths: dict[int, int]) -> tup
     )
 
 
-_CACHE_SECONDS = 60
-_lock = threading.Lock()
-_cache: dict = {"loaded_at": None, "policies": [], "paths": {}}
+def _active_policies() -> list[DeadlinePolicy]:
+    return list(DeadlinePolicy.objects.filter(active=True))
 
 
-def clear_cache(**_kwargs) -> None:
-    with _lock:
-        _cache["loaded_at"] = None
-
-
-def _snapshot() -> tuple[list, dict]:
-    """Active policies and category paths, reloaded at most once a minute per process
-    (and at once in the process that changes them): intake reads them for every order."""
-    from rexian.directory.models import Category
-
-    with _lock:
-        if _cache["loaded_at"] is None or time.monotonic() - _cache["loaded_at"] > _CACHE_SECONDS:
-            _cache["policies"] = list(DeadlinePolicy.objects.filter(active=True))
-            _cache["paths"] = dict(Category.objects.values_list("pk", "path"))
-            _cache["loaded_at"] = time.monotonic()
-        return _cache["policies"], _cache["paths"]
+_policies = Snapshot(_active_policies)
+clear_cache = _policies.clear
 
 
 def limits_for(category, order_type: str, urgency: str) -> Limits:
-    policies, paths = _snapshot()
-    path = paths.get(category.pk, category.path) if category is not None else ""
+    policies = _policies.get()
+    path = category_path(category) if category is not None else ""
     ancestors = [int(part) for part in path.strip("/").split("/") if part]
     depths = {pk: index + 1 for index, pk in enumerate(ancestors)}
     candidates = [

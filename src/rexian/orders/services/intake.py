@@ -17,13 +17,26 @@ INTAKE_ROLES = (Role.AGENT, Role.DISPATCHER)
 
 
 def find_citizen(phone: str) -> Citizen | None:
-    return Citizen.objects.filter(Q(phone=phone) | Q(alt_phone=phone)).order_by("-id").first()
+    """The newest citizen with this phone (a phone has one citizen, or a few after corrections).
+
+    Picked in Python: with ORDER BY id DESC LIMIT 1, PostgreSQL may walk the
+    primary key backwards through the whole table whenever its statistics
+    think a phone is common; without them it reads the two phone indexes.
+    """
+    matches = Citizen.objects.filter(Q(phone=phone) | Q(alt_phone=phone))
+    return max(matches, key=lambda citizen: citizen.pk, default=None)
 
 
 def orders_of_caller(phone: str):
-    """Every order the caller made or is the contact of, newest first (citizen history, 重复来电)."""
+    """Every order the caller made or is the contact of, newest first (citizen history, 重复来电).
+
+    The caller's citizens are looked up first: with a join in the OR, PostgreSQL
+    can only walk every order newest first and test each one (seconds at a
+    million orders); with their ids it reads two indexes.
+    """
+    citizens = list(Citizen.objects.filter(Q(phone=phone) | Q(alt_phone=phone)).values_list("pk", flat=True))
     return (
-        WorkOrder.objects.filter(Q(citizen__phone=phone) | Q(citizen__alt_phone=phone) | Q(contact_phone=phone))
+        WorkOrder.objects.filter(Q(citizen__in=citizens) | Q(contact_phone=phone))
         .select_related("current_unit", "category")
         .order_by("-created_at")
     )
@@ -42,6 +55,7 @@ def register(user, data: dict, now=None) -> WorkOrder:
 
 def create_order(user, clean: dict, now=None) -> WorkOrder:
     now = now or timezone.now()
+    number = next_number(now)  # before the order's transaction: see next_number()
     with transaction.atomic():
         # Channels without a phone number (e-mail, WeChat) make a citizen of their own.
         citizen = find_citizen(clean["phone"]) if clean["phone"] else None
@@ -60,7 +74,7 @@ def create_order(user, clean: dict, now=None) -> WorkOrder:
         limits = deadlines.limits_for(clean.get("category"), clean["order_type"], clean["urgency"])
         due = deadlines.deadline_after(now, limits.handle)
         order = WorkOrder.objects.create(
-            number=next_number(now),
+            number=number,
             order_type=clean["order_type"],
             urgency=clean["urgency"],
             channel=clean["channel"],
