@@ -8,10 +8,11 @@ Ties are broken by article id. Whether an article is in force today (and
 public, for citizens) is checked on the best-scoring candidates afterwards,
 so the hot queries touch no other table.
 
-A query is five statements: document frequencies, every term's top postings
-(one UNION ALL), the candidates' postings, whether the best candidates are
-in force, and the hits themselves. The first four are plain SQL read
-through a cursor (docs/benchmarks.md has the measurements).
+A query is four statements: document frequencies; the best candidates by
+every term's top postings (one UNION ALL) together with all their postings
+of the query's terms; whether the best candidates are in force; and the hits
+themselves. The first three are plain SQL read through a cursor
+(docs/benchmarks.md has the measurements).
 """
 
 import heapq
