@@ -21,7 +21,7 @@ class Snapshot(Generic[T]):
 
     def __init__(self, load: Callable[[], T], seconds: float = 60):
         Snapshot.instances.append(self)
-        self._load, self._seconds = load, seconds
+        self._load, self.seconds = load, seconds
         self._lock = threading.Lock()
         # None means "load on next use": time.monotonic() counts from boot, so
         # a 0.0 sentinel would look fresh for the first minute after a machine starts.
@@ -30,7 +30,7 @@ class Snapshot(Generic[T]):
 
     def get(self) -> T:
         with self._lock:
-            if self._loaded_at is None or time.monotonic() - self._loaded_at > self._seconds:
+            if self._loaded_at is None or time.monotonic() - self._loaded_at > self.seconds:
                 self._value = self._load()
                 self._loaded_at = time.monotonic()
             return self._value

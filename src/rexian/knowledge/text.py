@@ -7,39 +7,37 @@ editable) and are checked for changes at most once a minute per process.
 """
 
 import re
-import threading
-import time
 
+from rexian.core.snapshot import Snapshot
 from rexian.nlp.segment import Segmenter
-
-_CACHE_SECONDS = 60
-_lock = threading.Lock()
-_state: dict = {"loaded_at": 0.0, "segmenter": None, "dictionary": None}
 
 # Single characters and function words that carry no meaning for retrieval.
 STOPWORDS = frozenset("的 了 和 与 及 或 是 在 我 你 他 她 它 我们 请问 请 想 要 有 吗 呢 吧 啊 怎么 如何 什么 哪里 一个 这个 那个 就 都 也 还 被 把 对 从 向 给 为 以 之".split())
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
-def clear_cache(**_kwargs) -> None:
-    with _lock:
-        _state["segmenter"] = None
+_built: dict = {}  # the current dictionary → its segmenter (one entry)
 
 
-def _segmenter() -> Segmenter:
+def _load_segmenter() -> Segmenter:
     from rexian.knowledge.models import DomainTerm, Synonym
 
-    with _lock:
-        if _state["segmenter"] is None or time.monotonic() - _state["loaded_at"] > _CACHE_SECONDS:
-            words = sorted(DomainTerm.objects.values_list("word", flat=True))
-            synonyms = dict(Synonym.objects.values_list("variant", "canonical"))
-            # Building a segmenter takes ≈ 0.1 s (jieba's dictionary): not once a
-            # minute for a search that would otherwise take milliseconds.
-            if _state["segmenter"] is None or _state["dictionary"] != (words, synonyms):
-                _state["segmenter"] = Segmenter(user_words=words, synonyms=synonyms)
-                _state["dictionary"] = (words, synonyms)
-            _state["loaded_at"] = time.monotonic()
-        return _state["segmenter"]
+    dictionary = (
+        tuple(sorted(DomainTerm.objects.values_list("word", flat=True))),
+        tuple(sorted(Synonym.objects.values_list("variant", "canonical"))),
+    )
+    # Building a segmenter takes ≈ 0.1 s (jieba's dictionary): not once a
+    # minute for a search that would otherwise take milliseconds.
+    if dictionary not in _built:
+        words, synonyms = dictionary
+        _built.clear()
+        _built[dictionary] = Segmenter(user_words=list(words), synonyms=dict(synonyms))
+    return _built[dictionary]
+
+
+_segmenters = Snapshot(_load_segmenter)
+_segmenter = _segmenters.get
+clear_cache = _segmenters.clear_now_and_after_commit
 
 
 def terms(text: str, document: bool = False) -> list[str]:

@@ -36,7 +36,7 @@ def _active_policies() -> list[DeadlinePolicy]:
 
 
 _policies = Snapshot(_active_policies)
-clear_cache = _policies.clear
+clear_cache = _policies.clear_now_and_after_commit
 
 
 def limits_for(category, order_type: str, urgency: str) -> Limits:

@@ -23,8 +23,11 @@ def find_citizen(phone: str) -> Citizen | None:
     primary key backwards through the whole table whenever its statistics
     think a phone is common; without them it reads the two phone indexes.
     """
-    matches = Citizen.objects.filter(Q(phone=phone) | Q(alt_phone=phone))
-    return max(matches, key=lambda citizen: citizen.pk, default=None)
+    return max(_citizens_with_phone(phone), key=lambda citizen: citizen.pk, default=None)
+
+
+def _citizens_with_phone(phone: str):
+    return Citizen.objects.filter(Q(phone=phone) | Q(alt_phone=phone))
 
 
 def orders_of_caller(phone: str):
@@ -34,7 +37,7 @@ def orders_of_caller(phone: str):
     can only walk every order newest first and test each one (seconds at a
     million orders); with their ids it reads two indexes.
     """
-    citizens = list(Citizen.objects.filter(Q(phone=phone) | Q(alt_phone=phone)).values_list("pk", flat=True))
+    citizens = list(_citizens_with_phone(phone).values_list("pk", flat=True))
     return (
         WorkOrder.objects.filter(Q(citizen__in=citizens) | Q(contact_phone=phone))
         .select_related("current_unit", "category")
