@@ -131,6 +131,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 
+# A verified API token is remembered this long per process: revoking it, or
+# changing its user, takes effect at once in the process that saved the change
+# and within this many seconds in the others (0: every request asks the database).
+API_TOKEN_CACHE_SECONDS = env_int("REXIAN_API_TOKEN_CACHE_SECONDS", 10, minimum=0)
+
 # Sessions end after 30 idle minutes: every request pushes the expiry forward.
 SESSION_COOKIE_AGE = env_int("REXIAN_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True

@@ -39,6 +39,43 @@ def test_it_rejects_the_token_of_an_inactive_user(users, tokens):
     assert ApiClient(tokens["agent"]).get("/me").status_code == 401
 
 
+def test_a_token_revoked_or_its_user_deactivated_here_stops_working_at_once(users):
+    token, secret = ApiToken.issue(users["agent"])
+    assert ApiClient(secret).get("/me").status_code == 200  # now remembered by this process
+    token.revoked_at = timezone.now()
+    token.save()
+    assert ApiClient(secret).get("/me").status_code == 401
+    _token, secret = ApiToken.issue(users["dispatcher"])
+    assert ApiClient(secret).get("/me").status_code == 200
+    users["dispatcher"].is_active = False
+    users["dispatcher"].save()
+    assert ApiClient(secret).get("/me").status_code == 401
+
+
+def test_a_remembered_token_is_asked_again_after_its_seconds(users, monkeypatch):
+    """Another process's revocation sends no signal here: the token's age bounds it."""
+    from rexian.accounts.models import verified_tokens
+    from rexian.core import snapshot
+
+    now = [1000.0]
+    monkeypatch.setattr(snapshot.time, "monotonic", lambda: now[0])
+    token, secret = ApiToken.issue(users["agent"])
+    assert ApiClient(secret).get("/me").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())  # as another process would
+    assert ApiClient(secret).get("/me").status_code == 200
+    now[0] += verified_tokens.seconds + 1
+    assert ApiClient(secret).get("/me").status_code == 401
+
+
+def test_each_request_gets_its_own_copy_of_a_remembered_token(users):
+    token, secret = ApiToken.issue(users["agent"])
+    first = ApiToken.objects.authenticate(secret)
+    first.user.role = "admin"  # a careless view must not change the next request's user
+    second = ApiToken.objects.authenticate(secret)
+    assert second.user.role == "agent"
+    assert second.user is not first.user
+
+
 def test_it_accepts_a_token_and_records_its_use(users):
     token, secret = ApiToken.issue(users["agent"])
     response = ApiClient(secret).get("/me")

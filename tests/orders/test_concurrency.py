@@ -175,3 +175,15 @@ def test_inside_a_callers_transaction_a_rolled_back_intake_gives_its_number_back
         intake.register(users["agent"], data)
         raise RuntimeError("the channel message could not be acknowledged")
     assert intake.register(users["agent"], data).number.endswith("-00001")
+
+
+def test_the_numbers_quick_commit_does_not_make_the_orders_commit_quick(users):
+    """The number is committed without a disk flush; the order's own commit must still wait for one."""
+    from rexian.orders.services.numbering import next_number
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's; SQLite takes the number in the caller's connection as is")
+    next_number()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)

@@ -6,6 +6,8 @@ A snapshot is reloaded at most once per `seconds` in each process, and at
 once in the process that changes the data (connect `clear` or
 `clear_now_and_after_commit` to the models' post_save/post_delete signals).
 Other processes see a change within `seconds`.
+
+`SnapshotMap` is the same for values looked up by key (API tokens).
 """
 
 import threading
@@ -13,16 +15,32 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+K = TypeVar("K")
 T = TypeVar("T")
 
 
-class Snapshot(Generic[T]):
-    instances: "list[Snapshot]" = []
+class _Clearable:
+    instances: "list[_Clearable]" = []
 
-    def __init__(self, load: Callable[[], T], seconds: float = 60):
-        Snapshot.instances.append(self)
-        self._load, self.seconds = load, seconds
+    def __init__(self):
+        _Clearable.instances.append(self)
         self._lock = threading.Lock()
+
+    def clear(self, **_signal_kwargs) -> None:
+        raise NotImplementedError
+
+    def clear_now_and_after_commit(self, **_signal_kwargs) -> None:
+        """Clear at once and again after the commit: another thread may reload the old rows in between."""
+        from django.db import transaction
+
+        self.clear()
+        transaction.on_commit(self.clear)
+
+
+class Snapshot(_Clearable, Generic[T]):
+    def __init__(self, load: Callable[[], T], seconds: float = 60):
+        super().__init__()
+        self._load, self.seconds = load, seconds
         # None means "load on next use": time.monotonic() counts from boot, so
         # a 0.0 sentinel would look fresh for the first minute after a machine starts.
         self._loaded_at: float | None = None
@@ -39,15 +57,44 @@ class Snapshot(Generic[T]):
         with self._lock:
             self._loaded_at = None
 
-    def clear_now_and_after_commit(self, **_signal_kwargs) -> None:
-        """Clear at once and again after the commit: another thread may reload the old rows in between."""
-        from django.db import transaction
 
-        self.clear()
-        transaction.on_commit(self.clear)
+class SnapshotMap(_Clearable, Generic[K, T]):
+    """`load(key)` remembered per key for `seconds` (0: not at all).
+
+    A None from `load` (nothing found) is not remembered, so what is created
+    is found at once. At most `max_size` keys are kept; when full, all are
+    forgotten. A value loaded while `clear` ran is not kept: it may predate
+    the change that caused the clear.
+    """
+
+    def __init__(self, load: Callable[[K], T | None], seconds: float, max_size: int = 1000):
+        super().__init__()
+        self._load, self.seconds, self.max_size = load, seconds, max_size
+        self._entries: dict[K, tuple[float, T]] = {}
+        self._generation = 0
+
+    def get(self, key: K) -> T | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and time.monotonic() - entry[0] <= self.seconds:
+                return entry[1]
+            generation = self._generation
+        value = self._load(key)
+        if value is not None and self.seconds > 0:
+            with self._lock:
+                if generation == self._generation:
+                    if len(self._entries) >= self.max_size:
+                        self._entries.clear()
+                    self._entries[key] = (time.monotonic(), value)
+        return value
+
+    def clear(self, **_signal_kwargs) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._generation += 1
 
 
 def clear_all() -> None:
     """Forget every snapshot (tests: a rolled-back transaction sends no signal)."""
-    for snapshot in Snapshot.instances:
+    for snapshot in _Clearable.instances:
         snapshot.clear()
