@@ -99,7 +99,7 @@ def cmd_sweep(args) -> int:
     from rexian.orders.services.sweep import sweep
 
     result = sweep()
-    print(f"临期 {result.due_soon} 件，超期 {result.overdue} 件已记录。")
+    print(f"临期 {result.due_soon} 件，超期 {result.overdue} 件已记录；过期的幂等键 {result.intake_keys_purged} 个已清除。")
     return 0
 
 

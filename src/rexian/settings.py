@@ -198,6 +198,8 @@ REXIAN = {
     "ROUTING_PRESELECT_CONFIDENCE": env_int("REXIAN_ROUTING_PRESELECT_CONFIDENCE", 80, minimum=1),
     # The worker retrains the routing models this often (hours; 0 = never).
     "ROUTING_RETRAIN_HOURS": env_int("REXIAN_ROUTING_RETRAIN_HOURS", 24, minimum=0),
+    # An intake's Idempotency-Key is honoured this many hours (a retry later registers anew).
+    "IDEMPOTENCY_HOURS": env_int("REXIAN_IDEMPOTENCY_HOURS", 24, minimum=1),
     # Open orders of the last this many days are searched for duplicates (并单).
     "DUPLICATE_WINDOW_DAYS": env_int("REXIAN_DUPLICATE_WINDOW_DAYS", 30, minimum=1),
     # Call-centre figures (GB/T 33358: answer within 15 s; 24-hour connection rate ≥ 95 %).

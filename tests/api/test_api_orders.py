@@ -86,6 +86,58 @@ def test_intake_reports_missing_fields(api, city):
     assert {"order_type", "title", "content"} <= set(error(response)["details"]["errors"])
 
 
+def test_a_retry_with_the_same_idempotency_key_gets_the_same_order(api, city):
+    first = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="3f2b1c9e-0d4a-4f7e-9c1b-6a5d2e8f7b10")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first
+    again = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="3f2b1c9e-0d4a-4f7e-9c1b-6a5d2e8f7b10")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again["Location"] == first["Location"] and again.json()["number"] == first.json()["number"]
+    other = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="another-attempt")
+    assert other.json()["number"] != first.json()["number"]
+    assert WorkOrder.objects.count() == 2 and WorkOrder.objects.get(number=first.json()["number"]).events.count() == 1
+
+
+def test_an_idempotency_key_is_the_senders_own(api, city):
+    """Another user's key of the same spelling is another key: nobody gets somebody else's order."""
+    mine = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-1").json()["number"]
+    theirs = api("dispatcher").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-1").json()["number"]
+    assert mine != theirs and WorkOrder.objects.count() == 2
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused(api, city):
+    assert api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
+    response = api("agent").post("/orders", {**INTAKE, "title": "另一件事"}, HTTP_IDEMPOTENCY_KEY="k-2")
+    assert response.status_code == 422
+    assert error(response)["details"]["errors"] == {"Idempotency-Key": ["已用于另一请求。"]}
+    assert WorkOrder.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["", "带中文的键", "a b", "x" * 129])
+def test_a_malformed_idempotency_key_is_refused_and_nothing_registered(api, city, key):
+    response = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 422
+    assert "Idempotency-Key" in error(response)["details"]["errors"]
+    assert not WorkOrder.objects.exists()
+
+
+def test_an_invalid_intake_with_a_key_can_be_corrected_under_the_same_key(api, city):
+    """Nothing is stored for a refused request, so the corrected one is not a 'reuse'."""
+    assert api("agent").post("/orders", {**INTAKE, "phone": "12"}, HTTP_IDEMPOTENCY_KEY="k-3").status_code == 422
+    assert api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-3").status_code == 201
+
+
+def test_idempotency_keys_expire_with_the_sweep_and_the_orders_stay(api, city, settings):
+    from rexian.orders.models import IntakeKey
+    from rexian.orders.services.sweep import sweep
+
+    number = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-4").json()["number"]
+    hours = settings.REXIAN["IDEMPOTENCY_HOURS"]
+    assert sweep(now=timezone.now() + timedelta(hours=hours) - timedelta(minutes=1)).intake_keys_purged == 0
+    assert sweep(now=timezone.now() + timedelta(hours=hours, minutes=1)).intake_keys_purged == 1
+    assert not IntakeKey.objects.exists() and WorkOrder.objects.filter(number=number).exists()
+    assert api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-4").json()["number"] != number
+
+
 # ---------------------------------------------------------------- list
 
 

@@ -144,6 +144,25 @@ def test_simultaneous_intakes_get_distinct_numbers(users):
     assert numbers == [f"{day}00001", f"{day}00002", f"{day}00003"]
 
 
+def test_simultaneous_retries_with_one_idempotency_key_register_one_order(users, monkeypatch):
+    from rexian.orders.models import IntakeKey, WorkOrderEvent
+    from rexian.orders.services import intake
+
+    data = {"phone": "13812345678", "order_type": "consult", "title": "问询", "content": "办事时间"}
+    original = WorkOrderEvent.objects.create
+
+    def slow_event(*args, **kwargs):  # both requests pass the key check before either commits
+        time.sleep(0.1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(WorkOrderEvent.objects, "create", slow_event)
+    results = race(*[lambda: intake.register_once(users["agent"], data, "retry-1") for _ in range(2)])
+    assert all(isinstance(result, tuple) for result in results), results
+    (first, first_created), (second, second_created) = results
+    assert first.pk == second.pk and sorted([first_created, second_created]) == [False, True]
+    assert WorkOrder.objects.count() == 1 and IntakeKey.objects.count() == 1
+
+
 def test_an_intake_that_fails_after_numbering_leaves_a_gap_and_nothing_else(users, monkeypatch):
     from rexian.orders.models import WorkOrderEvent
     from rexian.orders.services import intake

@@ -32,7 +32,9 @@ def test_it_records_an_order_due_soon_once(handling, city):
 def test_it_leaves_an_order_alone_while_far_from_its_deadline(handling):
     result = sweep(handling.due_at - dt.timedelta(hours=25))
     assert (result.due_soon, result.overdue) == (0, 0)
+    assert not result  # so the worker does not log an idle sweep
     assert not _swept(handling, "due_soon").exists()
+    assert sweep(handling.due_at - dt.timedelta(hours=10))
 
 
 def test_it_records_an_overdue_order_once(handling, city):

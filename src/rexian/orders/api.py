@@ -456,9 +456,20 @@ def _set_etag(response: HttpResponse, order: WorkOrder) -> None:
 
 
 @router.post("/orders", response={201: OrderSummary}, summary="受理（登记）工单")
-def create_order(request, payload: OrderIn, response: HttpResponse):
-    """Kept lean for high-volume intake: nothing is queried beyond what the service does."""
-    order = intake.register(request.user, form_data(payload))
+def create_order(
+    request, payload: OrderIn, response: HttpResponse,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    """Kept lean for high-volume intake: nothing is queried beyond what the service does.
+
+    With an `Idempotency-Key` header, a retry with the same key and body gets
+    the order its first attempt registered (`Idempotent-Replayed: true`)."""
+    if idempotency_key is None:
+        order = intake.register(request.user, form_data(payload))
+    else:
+        order, created = intake.register_once(request.user, form_data(payload), idempotency_key)
+        if not created:
+            response["Idempotent-Replayed"] = "true"
     response["Location"] = f"{request.path.rstrip('/')}/{order.number}"
     _set_etag(response, order)
     return Status(201, _summary(order, citizen_view(order, request.user), timezone.now()))

@@ -261,6 +261,25 @@ class WorkOrderEvent(models.Model):
         raise ValueError("Work-order events are never deleted.")
 
 
+class IntakeKey(models.Model):
+    """An `Idempotency-Key` sent with an intake (POST /orders): the same key
+    again, from the same user with the same request, gets the same order back
+    instead of a second one. Kept for `REXIAN_IDEMPOTENCY_HOURS`, then purged by
+    the sweep: the keys are not order data, and the orders stay."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    digest = models.CharField(max_length=64)  # SHA-256 of the request, to refuse a key reused for another one
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_intake_key")]
+
+    def __str__(self):
+        return f"{self.key} → {self.order_id}"
+
+
 class Assignment(models.Model):
     """One dispatch of an order to one unit, as lead (主办) or assisting (协办) unit."""
 

@@ -1,6 +1,12 @@
 """Registering a citizen's request as a work order (受理)."""
 
-from django.db import transaction
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,7 +14,7 @@ from django.utils.translation import gettext as _
 from rexian.accounts.roles import Role
 from rexian.orders.choices import State
 from rexian.orders.intake_forms import IntakeForm
-from rexian.orders.models import Citizen, WorkOrder, WorkOrderEvent
+from rexian.orders.models import Citizen, IntakeKey, WorkOrder, WorkOrderEvent
 from rexian.orders.services import deadlines
 from rexian.orders.services.errors import InvalidInput, NotAllowed
 from rexian.orders.services.numbering import next_number
@@ -47,16 +53,74 @@ def orders_of_caller(phone: str):
 
 def register(user, data: dict, now=None) -> WorkOrder:
     """Validate intake data and create the order with its `register` event."""
+    return create_order(user, _validated(user, data), now)
+
+
+def _validated(user, data: dict) -> dict:
     if not user.has_role(*INTAKE_ROLES):
         raise NotAllowed(_("您的角色不能受理工单。"))
     form = IntakeForm(data=data)
     if not form.is_valid():
         errors = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
         raise InvalidInput(_("受理信息有误，请按提示修改后重试。"), errors)
-    return create_order(user, form.cleaned_data, now)
+    return form.cleaned_data
 
 
-def create_order(user, clean: dict, now=None) -> WorkOrder:
+_KEY = re.compile(r"[\x21-\x7e]{1,128}")  # visible ASCII, as in the IETF draft's examples (UUIDs, ULIDs)
+
+
+def register_once(user, data: dict, key: str, now=None) -> tuple[WorkOrder, bool]:
+    """`register`, unless this user already sent `key` (Idempotency-Key) in the
+    last IDEMPOTENCY_HOURS: then that order, and False for "not created now".
+
+    A client whose response was lost retries with the same key and gets its
+    order instead of a second one. The key is stored in the order's own
+    transaction; of two requests with one key at the same moment, the second
+    waits for the first's commit, fails on the unique key and returns the
+    first's order (its own number is left as a gap).
+    """
+    if not _KEY.fullmatch(key):
+        raise InvalidInput(
+            _("Idempotency-Key 应为 1–128 个可见 ASCII 字符（例如 UUID）。"),
+            {"Idempotency-Key": [_("格式不正确。")]},
+        )
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    earlier = _earlier_intake(user, key, digest)
+    if earlier is not None:
+        return earlier, False
+    clean = _validated(user, data)
+    try:
+        return create_order(user, clean, now, key=(key, digest)), True
+    except IntegrityError:
+        earlier = _earlier_intake(user, key, digest)
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _earlier_intake(user, key: str, digest: str) -> WorkOrder | None:
+    since = timezone.now() - timedelta(hours=settings.REXIAN["IDEMPOTENCY_HOURS"])
+    earlier = IntakeKey.objects.filter(user=user, key=key, created_at__gte=since).select_related("order").first()
+    if earlier is None:
+        return None
+    if earlier.digest != digest:
+        raise InvalidInput(
+            _("这个 Idempotency-Key 已用于另一份受理内容；新的受理请求请使用新的键。"),
+            {"Idempotency-Key": [_("已用于另一请求。")]},
+        )
+    return earlier.order
+
+
+def purge_intake_keys(now=None) -> int:
+    """Forget Idempotency-Keys older than IDEMPOTENCY_HOURS (the sweep calls this); the orders stay."""
+    before = (now or timezone.now()) - timedelta(hours=settings.REXIAN["IDEMPOTENCY_HOURS"])
+    deleted, _per_model = IntakeKey.objects.filter(created_at__lt=before).delete()
+    return deleted
+
+
+def create_order(user, clean: dict, now=None, key: tuple[str, str] | None = None) -> WorkOrder:
+    """The order, its citizen and its `register` event in one transaction; with
+    `key` (Idempotency-Key, request digest), the key too."""
     now = now or timezone.now()
     number = next_number(now)  # before the order's transaction: see next_number()
     with transaction.atomic():
@@ -108,4 +172,6 @@ def create_order(user, clean: dict, now=None) -> WorkOrder:
             data={"channel": order.channel, "due_at": due.at.isoformat(), "provisional": due.provisional},
             created_at=now,
         )
+        if key is not None:
+            IntakeKey.objects.create(user=user, key=key[0], digest=key[1], order=order)
     return order
