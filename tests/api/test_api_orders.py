@@ -138,6 +138,26 @@ def test_idempotency_keys_expire_with_the_sweep_and_the_orders_stay(api, city, s
     assert api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-4").json()["number"] != number
 
 
+def test_an_expired_key_the_sweep_has_not_forgotten_yet_registers_anew(api, city, settings):
+    from rexian.orders.models import IntakeKey
+
+    number = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-5").json()["number"]
+    hours = settings.REXIAN["IDEMPOTENCY_HOURS"]
+    IntakeKey.objects.update(created_at=timezone.now() - timedelta(hours=hours, minutes=1))  # no worker ran
+    response = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-5")
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert response.json()["number"] != number
+    assert IntakeKey.objects.get().order.number == response.json()["number"]
+
+
+def test_a_replay_is_refused_to_a_user_who_may_no_longer_register(api, city, users):
+    assert api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-6").status_code == 201
+    users["agent"].role = "callback"
+    users["agent"].save()
+    response = api("agent").post("/orders", INTAKE, HTTP_IDEMPOTENCY_KEY="k-6")
+    assert response.status_code == 403
+
+
 # ---------------------------------------------------------------- list
 
 

@@ -56,9 +56,13 @@ def register(user, data: dict, now=None) -> WorkOrder:
     return create_order(user, _validated(user, data), now)
 
 
-def _validated(user, data: dict) -> dict:
+def _may_register(user) -> None:
     if not user.has_role(*INTAKE_ROLES):
         raise NotAllowed(_("您的角色不能受理工单。"))
+
+
+def _validated(user, data: dict) -> dict:
+    _may_register(user)
     form = IntakeForm(data=data)
     if not form.is_valid():
         errors = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
@@ -79,6 +83,7 @@ def register_once(user, data: dict, key: str, now=None) -> tuple[WorkOrder, bool
     waits for the first's commit, fails on the unique key and returns the
     first's order (its own number is left as a gap).
     """
+    _may_register(user)  # a replay too: the order is shown to whoever may register now
     if not _KEY.fullmatch(key):
         raise InvalidInput(
             _("Idempotency-Key 应为 1–128 个可见 ASCII 字符（例如 UUID）。"),
@@ -99,9 +104,11 @@ def register_once(user, data: dict, key: str, now=None) -> tuple[WorkOrder, bool
 
 
 def _earlier_intake(user, key: str, digest: str) -> WorkOrder | None:
-    since = timezone.now() - timedelta(hours=settings.REXIAN["IDEMPOTENCY_HOURS"])
-    earlier = IntakeKey.objects.filter(user=user, key=key, created_at__gte=since).select_related("order").first()
+    earlier = IntakeKey.objects.filter(user=user, key=key).select_related("order").first()
     if earlier is None:
+        return None
+    if earlier.created_at < _expiry():
+        earlier.delete()  # expired, and the sweep has not come by yet: the key is free again
         return None
     if earlier.digest != digest:
         raise InvalidInput(
@@ -113,9 +120,12 @@ def _earlier_intake(user, key: str, digest: str) -> WorkOrder | None:
 
 def purge_intake_keys(now=None) -> int:
     """Forget Idempotency-Keys older than IDEMPOTENCY_HOURS (the sweep calls this); the orders stay."""
-    before = (now or timezone.now()) - timedelta(hours=settings.REXIAN["IDEMPOTENCY_HOURS"])
-    deleted, _per_model = IntakeKey.objects.filter(created_at__lt=before).delete()
+    deleted, _per_model = IntakeKey.objects.filter(created_at__lt=_expiry(now)).delete()
     return deleted
+
+
+def _expiry(now=None):
+    return (now or timezone.now()) - timedelta(hours=settings.REXIAN["IDEMPOTENCY_HOURS"])
 
 
 def create_order(user, clean: dict, now=None, key: tuple[str, str] | None = None) -> WorkOrder:
