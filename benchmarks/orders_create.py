@@ -11,7 +11,8 @@ created and dropped here; SQLite in a temporary directory):
    the production server), an API token from `ApiToken.issue()`, then --clients
    threads, each on one keep-alive connection (http.client), for --seconds:
    first `GET /api/v1/me` (the server's floor: routing, token check, JSON),
-   then `POST /api/v1/orders` with intake JSON. Prints requests/s, p50/p95.
+   then `POST /api/v1/orders` with intake JSON, then the same with an
+   `Idempotency-Key` per request. Prints requests/s, p50/p95.
 
 The server is always stopped at the end (its whole process group), the
 PostgreSQL database dropped. Figures depend on the machine and on what else
@@ -187,8 +188,9 @@ class Server:
         self.handle.close()
 
 
-def load(port: int, token: str, method: str, path: str, clients: int, seconds: float, body=None) -> dict:
-    """`clients` threads on keep-alive connections for `seconds`; latencies and status counts."""
+def load(port: int, token: str, method: str, path: str, clients: int, seconds: float, body=None, keyed=False) -> dict:
+    """`clients` threads on keep-alive connections for `seconds`; latencies and status counts.
+    `keyed`: every request carries an Idempotency-Key of its own."""
     deadline = time.perf_counter() + seconds
     lock = threading.Lock()
     timings: list[float] = []
@@ -202,6 +204,8 @@ def load(port: int, token: str, method: str, path: str, clients: int, seconds: f
         mine, codes, n = [], {}, 0
         while time.perf_counter() < deadline:
             payload = json.dumps(body(rng, number * 1_000_000 + n)).encode() if body else None
+            if keyed:
+                headers["Idempotency-Key"] = f"bench-{number}-{n}"
             n += 1
             started = time.perf_counter()
             try:
@@ -258,13 +262,14 @@ def bench_backend(backend: str, args) -> list[list]:
         server = Server(env, port, args.workers, args.threads, workdir / "server.log")
         server.wait_ready(token)
         load(port, token, "GET", "/api/v1/me", args.clients, 1.0)  # warm every worker
-        for label, method, path, body in (
-            ("HTTP GET /api/v1/me（基线）", "GET", "/api/v1/me", None),
-            ("HTTP POST /api/v1/orders", "POST", "/api/v1/orders", intake_data),
+        for label, method, path, body, keyed in (
+            ("HTTP GET /api/v1/me（基线）", "GET", "/api/v1/me", None, False),
+            ("HTTP POST /api/v1/orders", "POST", "/api/v1/orders", intake_data, False),
+            ("HTTP POST /api/v1/orders + Idempotency-Key", "POST", "/api/v1/orders", intake_data, True),
         ):
             app_meter = CpuMeter(lambda: group_pids(server.process.pid)).start()
             db_meter = CpuMeter(lambda: pg_backend_pids(PG_DATABASE) if backend == "postgresql" else []).start()
-            result = load(port, token, method, path, args.clients, args.seconds, body)
+            result = load(port, token, method, path, args.clients, args.seconds, body, keyed)
             app_ms = app_meter.stop() * 1000 / max(result["ok"], 1)
             db_ms = db_meter.stop() * 1000 / max(result["ok"], 1)
             bad = sum(count for code, count in result["statuses"].items() if code >= 400) + len([e for e in result["errors"] if not e[:3].isdigit()])
