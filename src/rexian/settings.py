@@ -198,6 +198,9 @@ REXIAN = {
     "ROUTING_PRESELECT_CONFIDENCE": env_int("REXIAN_ROUTING_PRESELECT_CONFIDENCE", 80, minimum=1),
     # The worker retrains the routing models this often (hours; 0 = never).
     "ROUTING_RETRAIN_HOURS": env_int("REXIAN_ROUTING_RETRAIN_HOURS", 24, minimum=0),
+    # The newest this many model versions of each kind keep their weights (tens of MB each);
+    # older ones keep their row and metrics, and can no longer be rolled back to.
+    "ROUTING_KEEP_MODELS": env_int("REXIAN_ROUTING_KEEP_MODELS", 10, minimum=1),
     # An intake's Idempotency-Key is honoured this many hours (a retry later registers anew).
     "IDEMPOTENCY_HOURS": env_int("REXIAN_IDEMPOTENCY_HOURS", 24, minimum=1),
     # Open orders of the last this many days are searched for duplicates (并单).

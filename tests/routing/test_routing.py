@@ -11,7 +11,7 @@ from rexian.orders.services.workflow import perform
 from rexian.routing import catalogue, suggestions
 from rexian.routing.accuracy import production_accuracy
 from rexian.routing.models import CatalogueRule, RoutingModelVersion
-from rexian.routing.training import NotEnoughData, activate_version, train
+from rexian.routing.training import NotEnoughData, PrunedVersion, activate_version, train
 
 TOPICS = {
     "ZJJ": ["电梯坏了物业不修", "物业费乱收费", "小区电梯停运", "物业公司不作为", "楼道电梯故障"],
@@ -50,6 +50,34 @@ def test_a_trained_model_is_versioned_and_can_be_rolled_back(history):
     assert first.metrics["cv_macro_f1"] > 0.5 and first.training_orders == 60
     activate_version(first)
     assert RoutingModelVersion.objects.get(kind="unit", active=True) == first
+
+
+def test_only_the_newest_versions_keep_their_weights_and_the_active_one_always(history, settings):
+    settings.REXIAN = {**settings.REXIAN, "ROUTING_KEEP_MODELS": 2}
+    first = train("unit")
+    second = train("unit", activate=False)
+    assert not RoutingModelVersion.objects.filter(pruned_at__isnull=False).exists()
+    third = train("unit", activate=False)  # first is active: it keeps its weights though older than two
+    fourth = train("unit", activate=False)
+    versions = {version.pk: version for version in RoutingModelVersion.objects.all()}
+    assert [pk for pk, version in versions.items() if version.pruned_at] == [second.pk]
+    assert bytes(versions[second.pk].model) == b"" and versions[second.pk].metrics == second.metrics
+    assert all(len(versions[version.pk].model) > 0 for version in (first, third, fourth))
+    with pytest.raises(PrunedVersion, match="REXIAN_ROUTING_KEEP_MODELS"):
+        activate_version(versions[second.pk])
+    assert RoutingModelVersion.objects.get(kind="unit", active=True) == first
+    activate_version(fourth)
+    train("unit", activate=False)  # now first is neither active nor among the newest two
+    assert RoutingModelVersion.objects.get(pk=first.pk).pruned_at is not None
+
+
+def test_a_version_read_before_its_weights_were_cleared_is_not_activated(history):
+    old = train("unit")
+    newer = train("unit")
+    RoutingModelVersion.objects.filter(pk=old.pk).update(model=b"", pruned_at=timezone.now())  # meanwhile, elsewhere
+    with pytest.raises(PrunedVersion):
+        activate_version(old)  # `old` still says pruned_at=None
+    assert RoutingModelVersion.objects.get(kind="unit", active=True) == newer  # the failed switch changed nothing
 
 
 def test_suggestions_rank_the_right_unit_and_record_the_outcome(history, make_order, users, city):
@@ -131,3 +159,8 @@ def test_the_routing_commands_train_list_and_roll_back(history, capsys):
     assert main(["routing", "models"]) == 0
     assert f"* #{first.pk}" in capsys.readouterr().out
     assert main(["routing", "rollback", "999999"]) == 2
+    RoutingModelVersion.objects.filter(pk=first.pk).update(active=False, model=b"", pruned_at=timezone.now())
+    assert main(["routing", "models"]) == 0
+    assert "权重已清除" in capsys.readouterr().out
+    assert main(["routing", "rollback", str(first.pk)]) == 2
+    assert "REXIAN_ROUTING_KEEP_MODELS" in capsys.readouterr().err

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from rexian.core.admin import AuditedAdmin, ReadOnlyAdmin
 from rexian.routing import catalogue
 from rexian.routing.models import CatalogueRule, RoutingModelVersion
-from rexian.routing.training import activate_version
+from rexian.routing.training import PrunedVersion, activate_version
 
 
 @admin.register(CatalogueRule)
@@ -45,7 +45,7 @@ class CatalogueRuleAdmin(AuditedAdmin):
 
 @admin.register(RoutingModelVersion)
 class RoutingModelVersionAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "kind", "training_orders", "labels", "macro_f1", "active")
+    list_display = ("__str__", "kind", "training_orders", "labels", "macro_f1", "active", "pruned_at")
     list_filter = ("kind", "active")
     exclude = ("model",)
     actions = ["activate"]
@@ -61,7 +61,11 @@ class RoutingModelVersionAdmin(ReadOnlyAdmin):
             messages.error(request, "请只选择一个版本。")
             return
         version = queryset.get()
-        activate_version(version)
+        try:
+            activate_version(version)
+        except PrunedVersion as error:
+            messages.error(request, str(error))
+            return
         from rexian.core.audit import AuditAction, record
 
         record(request.user, AuditAction.CHANGE, version, summary=f"启用分派模型版本 {version}", request=request)

@@ -39,8 +39,9 @@ def models_command(args) -> int:
 
     for version in RoutingModelVersion.objects.defer("model"):
         mark = "*" if version.active else " "
+        pruned = "  （权重已清除，不能回滚）" if version.pruned_at else ""
         print(f"{mark} #{version.pk:<4} {version.kind:<9} {version.created_at:%Y-%m-%d %H:%M}  "
-              f"{version.training_orders:>7} 件  macro-F1 {version.metrics.get('cv_macro_f1', 0):.3f}")
+              f"{version.training_orders:>7} 件  macro-F1 {version.metrics.get('cv_macro_f1', 0):.3f}{pruned}")
     accuracy = production_accuracy()
     if accuracy["dispatched"]:
         print(f"生产环境：{accuracy['dispatched']} 件按建议派单统计，采纳首选 {accuracy['taken']} 件，"
@@ -53,13 +54,17 @@ def rollback_command(args) -> int:
 
     setup_django()
     from rexian.routing.models import RoutingModelVersion
-    from rexian.routing.training import activate_version
+    from rexian.routing.training import PrunedVersion, activate_version
 
     version = RoutingModelVersion.objects.defer("model").filter(pk=args.version).first()
     if version is None:
         print(f"错误：没有编号为 {args.version} 的模型版本；用 `rexian routing models` 查看。", file=sys.stderr)
         return 2
-    activate_version(version)
+    try:
+        activate_version(version)
+    except PrunedVersion as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
     print(f"已启用 {version}。")
     return 0
 

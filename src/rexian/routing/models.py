@@ -75,6 +75,8 @@ class RoutingModelVersion(models.Model):
     metrics = models.JSONField(_("评估指标"), default=dict)
     model = models.BinaryField(_("模型"))
     active = models.BooleanField(_("当前使用"), default=False)
+    # Set when the weights were cleared under REXIAN_ROUTING_KEEP_MODELS (`model` is then empty).
+    pruned_at = models.DateTimeField(_("权重清除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("分派模型版本")

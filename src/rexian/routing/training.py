@@ -5,11 +5,14 @@ it. Labels with fewer than MIN_PER_LABEL examples are left out (the model
 cannot calibrate on them) and reported, so the centre sees where its data is thin.
 """
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rexian.nlp.routing import RoutingModel
@@ -22,8 +25,15 @@ MIN_ORDERS = 50
 MAX_ORDERS = 200_000  # the newest ones: a city's recent practice is what to learn
 
 
+log = logging.getLogger("rexian.routing")
+
+
 class NotEnoughData(Exception):
     pass
+
+
+class PrunedVersion(Exception):
+    """The version's weights were cleared under REXIAN_ROUTING_KEEP_MODELS."""
 
 
 @dataclass
@@ -71,21 +81,42 @@ def train(kind: str, activate: bool = True) -> RoutingModelVersion:
         )
         if activate:
             activate_version(version)
+    prune_versions(kind)
     return version
+
+
+def prune_versions(kind: str, now=None) -> int:
+    """Clear the weights of all but the newest ROUTING_KEEP_MODELS versions of
+    `kind` (and the active one). The rows stay, with their metrics and the
+    suggestions made with them; only a rollback to them is no longer possible."""
+    keep = settings.REXIAN["ROUTING_KEEP_MODELS"]
+    versions = RoutingModelVersion.objects.filter(kind=kind)
+    newest = list(versions.order_by("-created_at", "-pk").values_list("pk", flat=True)[:keep])
+    pruned = (
+        versions.filter(pruned_at__isnull=True, active=False)
+        .exclude(pk__in=newest)
+        .update(model=b"", pruned_at=now or timezone.now())
+    )
+    if pruned:
+        log.info("routing: cleared the weights of %d old %s model version(s), keeping the newest %d", pruned, kind, keep)
+    return pruned
 
 
 def activate_version(version: RoutingModelVersion) -> None:
     """Make `version` the one in use (also how a rollback is done)."""
     with transaction.atomic():
         RoutingModelVersion.objects.filter(kind=version.kind, active=True).exclude(pk=version.pk).update(active=False)
-        RoutingModelVersion.objects.filter(pk=version.pk).update(active=True)
+        # Conditional: the weights may have been cleared since `version` was read.
+        if not RoutingModelVersion.objects.filter(pk=version.pk, pruned_at__isnull=True).update(active=True):
+            raise PrunedVersion(
+                _("模型版本 #%(pk)s 的权重已按保留策略（REXIAN_ROUTING_KEEP_MODELS）清除，不能再启用；请启用较新的版本或重新训练。")
+                % {"pk": version.pk}
+            )
         version.active = True
 
 
 def retrain_if_due(now=None) -> list[RoutingModelVersion]:
     """The worker's scheduled retraining: each kind once per REXIAN_ROUTING_RETRAIN_HOURS."""
-    from django.conf import settings
-    from django.utils import timezone
 
     hours = settings.REXIAN["ROUTING_RETRAIN_HOURS"]
     if not hours:
