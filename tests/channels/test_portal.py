@@ -258,9 +258,25 @@ def test_a_wrong_phone_and_an_unknown_code_look_the_same(client, city):
     code = TrackingCode.objects.get().code
     wrong_phone, unknown_code = track(client, code, phone="13000000000"), track(client, "ZZZZ2345")
     assert wrong_phone.status_code == unknown_code.status_code == 404
-    message = "没有找到匹配的诉求，请核对查询码和手机号码。"
+    message = "没有找到匹配的诉求，请核对查询码和手机号码（来信请核对邮箱）。"
     assert message in wrong_phone.content.decode() and message in unknown_code.content.decode()
     assert "幸福路" not in wrong_phone.content.decode()
+
+
+def test_an_order_that_came_by_e_mail_is_found_with_the_address_it_came_from(client, city):
+    from rexian.channels.inbound import Inbound, receive
+
+    order = receive(Inbound(channel="email", address="citizen@example.cn", subject="路灯不亮", body="幸福路路灯不亮",
+                            external_id="<m1@example.cn>", new_thread=True)).order
+    code = order.tracking.code
+    found = track(client, code, phone="Citizen@Example.cn ")
+    assert found.status_code == 200 and order.number in found.content.decode()
+    assert track(client, code, phone="someone.else@example.cn").status_code == 404
+    assert track(client, code, phone="").status_code == 400
+    submit(client)
+    portal_order = WorkOrder.objects.exclude(pk=order.pk).get()
+    # A portal order has no e-mail conversation: an address never finds it, even a plausible one.
+    assert track(client, portal_order.tracking.code, phone="citizen@example.cn").status_code == 404
 
 
 def test_lookups_are_limited_per_code_and_per_address(client, city, portal_settings):

@@ -128,9 +128,8 @@ class TrackForm(forms.Form):
     code = forms.CharField(
         label=_("查询码"), max_length=12, widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"})
     )
-    phone = forms.CharField(
-        label=_("手机号码"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})
-    )
+    # The phone given with the request; for a request sent by e-mail, the address it came from.
+    phone = forms.CharField(label=_("手机号码（来信请填邮箱）"), max_length=254, widget=forms.TextInput(attrs={"autocomplete": "tel"}))
 
     def clean_code(self):
         return "".join(self.cleaned_data["code"].split()).upper()

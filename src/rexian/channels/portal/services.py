@@ -112,10 +112,19 @@ def _attach(message: Message, upload, index: int, stored: list[str]) -> Attachme
 # ---------------------------------------------------------------- look up
 
 
-def find(code: str, phone: str) -> WorkOrder | None:
-    """The order with this tracking code whose contact phone is `phone`; None for any mismatch."""
+def find(code: str, contact: str) -> WorkOrder | None:
+    """The order with this tracking code whose contact is `contact`: its phone,
+    or for an order that came by e-mail the address it came from (e-mail
+    orders have no phone). None for any mismatch."""
     tracking = TrackingCode.objects.select_related("order").filter(code=code.strip().upper()).first()
-    wanted = normalize_phone(phone)
+    if "@" in contact:
+        # Asked even for an unknown code, so timing does not tell codes apart.
+        came_from = Message.objects.filter(
+            order_id=tracking.order_id if tracking else 0, channel="email", direction=Direction.INBOUND,
+            sender=contact.strip().lower(),
+        ).exists()
+        return tracking.order if came_from and tracking else None
+    wanted = normalize_phone(contact)
     actual = tracking.order.contact_phone if tracking else "\0"
     # Compare even when the code is unknown, so timing does not tell codes apart.
     if not constant_time_compare(actual, wanted) or tracking is None or not wanted:

@@ -22,7 +22,7 @@ from rexian.orders.models import WorkOrder
 
 ACCESS_SALT = "rexian.channels.portal.access"
 ACCESS_MAX_AGE = 3600  # a status page's rating form stays usable for an hour
-NOT_FOUND = gettext_lazy("没有找到匹配的诉求，请核对查询码和手机号码。")
+NOT_FOUND = gettext_lazy("没有找到匹配的诉求，请核对查询码和手机号码（来信请核对邮箱）。")
 
 
 def _ip(request) -> str:
