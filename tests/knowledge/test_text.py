@@ -8,7 +8,7 @@ from rexian.knowledge.models import DomainTerm
 
 @pytest.fixture
 def fresh_segmenter(monkeypatch):
-    monkeypatch.setattr(text._segmenters, "seconds", -1)  # look at the dictionary on every call
+    monkeypatch.setattr(text.segmenters, "seconds", -1)  # look at the dictionary on every call
     text.clear_cache()
     yield
     text.clear_cache()

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 
 
 class AccountsConfig(AppConfig):
@@ -10,7 +9,4 @@ class AccountsConfig(AppConfig):
         from rexian.accounts.models import ApiToken, User, verified_tokens
         from rexian.directory.models import Department
 
-        for model in (ApiToken, User, Department):
-            for signal in (post_save, post_delete):
-                signal.connect(verified_tokens.clear_now_and_after_commit, sender=model,
-                               dispatch_uid=f"verified-tokens-{model.__name__}-{signal is post_save}")
+        verified_tokens.clear_on_change(ApiToken, User, Department)

@@ -3,9 +3,8 @@
 Intake reads the calendar, the deadline policies and the category tree for
 every order; fetching them each time would cost several queries per order.
 A snapshot is reloaded at most once per `seconds` in each process, and at
-once in the process that changes the data (connect `clear` or
-`clear_now_and_after_commit` to the models' post_save/post_delete signals).
-Other processes see a change within `seconds`.
+once in the process that changes the data (`clear_on_change(Model, ...)` in
+the app's `ready()`). Other processes see a change within `seconds`.
 
 `SnapshotMap` is the same for values looked up by key (API tokens).
 """
@@ -35,6 +34,15 @@ class _Clearable:
 
         self.clear()
         transaction.on_commit(self.clear)
+
+    def clear_on_change(self, *models) -> None:
+        """Clear (at once and after the commit) whenever a row of `models` is saved or deleted."""
+        from django.db.models.signals import post_delete, post_save
+
+        for model in models:
+            for name, signal in (("saved", post_save), ("deleted", post_delete)):
+                uid = f"snapshot-{id(self)}-{model._meta.label}-{name}"
+                signal.connect(self.clear_now_and_after_commit, sender=model, dispatch_uid=uid)
 
 
 class Snapshot(_Clearable, Generic[T]):

@@ -35,9 +35,9 @@ def _load_segmenter() -> Segmenter:
     return _built[dictionary]
 
 
-_segmenters = Snapshot(_load_segmenter)
-_segmenter = _segmenters.get
-clear_cache = _segmenters.clear_now_and_after_commit
+segmenters = Snapshot(_load_segmenter)
+_segmenter = segmenters.get
+clear_cache = segmenters.clear_now_and_after_commit
 
 
 def terms(text: str, document: bool = False) -> list[str]:

@@ -35,9 +35,8 @@ def _load() -> _Calendar:
     )
 
 
-_calendar = Snapshot(_load)
-clear_cache = _calendar.clear
-clear_cache_now_and_after_commit = _calendar.clear_now_and_after_commit
+snapshot = Snapshot(_load)
+clear_cache = snapshot.clear
 
 
 def _bundled_status(day: date) -> bool | None:
@@ -55,7 +54,7 @@ class DayStatus:
 
 
 def day_status(day: date) -> DayStatus:
-    calendar = _calendar.get()
+    calendar = snapshot.get()
     status = calendar.statuses.get(day)
     if status is None:
         status = calendar.statuses[day] = _status(day, calendar)

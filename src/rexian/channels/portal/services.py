@@ -123,7 +123,7 @@ def find(code: str, contact: str) -> WorkOrder | None:
             order_id=tracking.order_id if tracking else 0, channel="email", direction=Direction.INBOUND,
             sender=contact.strip().lower(),
         ).exists()
-        return tracking.order if came_from and tracking else None
+        return tracking.order if came_from else None  # order_id 0 never matches
     wanted = normalize_phone(contact)
     actual = tracking.order.contact_phone if tracking else "\0"
     # Compare even when the code is unknown, so timing does not tell codes apart.

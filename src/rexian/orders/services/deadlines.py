@@ -35,18 +35,17 @@ def _active_policies() -> list[DeadlinePolicy]:
     return list(DeadlinePolicy.objects.filter(active=True))
 
 
-_policies = Snapshot(_active_policies)
-clear_cache = _policies.clear_now_and_after_commit
+policies = Snapshot(_active_policies)
 
 
 def limits_for(category, order_type: str, urgency: str) -> Limits:
-    policies = _policies.get()
+    active = policies.get()
     path = category_path(category) if category is not None else ""
     ancestors = [int(part) for part in path.strip("/").split("/") if part]
     depths = {pk: index + 1 for index, pk in enumerate(ancestors)}
     candidates = [
         policy
-        for policy in policies
+        for policy in active
         if (policy.category_id is None or policy.category_id in depths)
         and policy.order_type in ("", order_type)
         and policy.urgency in ("", urgency)

@@ -53,7 +53,8 @@ def orders_of_caller(phone: str):
 
 def register(user, data: dict, now=None) -> WorkOrder:
     """Validate intake data and create the order with its `register` event."""
-    return create_order(user, _validated(user, data), now)
+    _may_register(user)
+    return create_order(user, _validated(data), now)
 
 
 def _may_register(user) -> None:
@@ -61,8 +62,7 @@ def _may_register(user) -> None:
         raise NotAllowed(_("您的角色不能受理工单。"))
 
 
-def _validated(user, data: dict) -> dict:
-    _may_register(user)
+def _validated(data: dict) -> dict:
     form = IntakeForm(data=data)
     if not form.is_valid():
         errors = {key: [str(message) for message in messages] for key, messages in form.errors.items()}
@@ -93,7 +93,7 @@ def register_once(user, data: dict, key: str, now=None) -> tuple[WorkOrder, bool
     earlier = _earlier_intake(user, key, digest)
     if earlier is not None:
         return earlier, False
-    clean = _validated(user, data)
+    clean = _validated(data)
     try:
         return create_order(user, clean, now, key=(key, digest)), True
     except IntegrityError:
