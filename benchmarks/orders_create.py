@@ -1,4 +1,4 @@
-"""Orders created per second: through the service layer, and over HTTP against gunicorn.
+"""Orders created per second: through the service layer, and over HTTP against `rexian serve`.
 
     .venv/bin/python benchmarks/orders_create.py                       # PostgreSQL and SQLite
     .venv/bin/python benchmarks/orders_create.py --backends postgresql --workers 4 --clients 8 --seconds 15
@@ -7,7 +7,7 @@ For each database backend, in a fresh database (PostgreSQL `rexian_bench_http`,
 created and dropped here; SQLite in a temporary directory):
 
 1. service: `intake.register()` in one process, one order after another;
-2. HTTP: `rexian serve --host 127.0.0.1 --port <free> --workers N` (gunicorn,
+2. HTTP: `rexian serve --host 127.0.0.1 --port <free> --workers N` (Granian,
    the production server), an API token from `ApiToken.issue()`, then --clients
    threads, each on one keep-alive connection (http.client), for --seconds:
    first `GET /api/v1/me` (the server's floor: routing, token check, JSON),
@@ -142,7 +142,7 @@ def run_json(args: list[str], env: dict) -> dict:
 
 
 class Server:
-    """`rexian serve` in its own process group, so stopping it stops every gunicorn worker."""
+    """`rexian serve` in its own process group, so stopping it stops every worker."""
 
     def __init__(self, env: dict, port: int, workers: int | None, threads: int | None, log: Path):
         self.port, self.log = port, log
@@ -296,15 +296,15 @@ def main(argv=None) -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="postgresql,sqlite", help="comma-separated: postgresql, sqlite")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: rexian serve's)")
-    parser.add_argument("--threads", type=int, default=None, help="threads per gunicorn worker (default: rexian serve's)")
+    parser.add_argument("--workers", type=int, default=None, help="server worker processes (default: rexian serve's)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: rexian serve's)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client connections (default 8)")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per HTTP phase (default 10)")
     parser.add_argument("--service-orders", type=int, default=2000, help="orders for the in-process measure (default 2000)")
     args = parser.parse_args(argv)
 
     print(f"orders_create: {machine()}")
-    print(f"gunicorn workers {args.workers or 'default'} × threads {args.threads or 'default'}, "
+    print(f"server workers {args.workers or 'default'} × threads {args.threads or 'default'}, "
           f"{args.clients} client threads × keep-alive, {args.seconds:.0f} s per phase\n")
     rows = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
@@ -312,7 +312,7 @@ def main(argv=None) -> int:
     print()
     print(table(rows, ["数据库", "测量", "成功", "失败", "每秒", "p50 ms", "p95 ms", "应用 CPU ms/次", "PG CPU ms/次", "CPU 上限 次/秒"]))
     print(
-        "\n应用 CPU = gunicorn（或服务层进程）所用 CPU；PG CPU = PostgreSQL 后端进程所用 CPU（SQLite 在应用进程内）。\n"
+        "\n应用 CPU = Web 服务进程（或服务层进程）所用 CPU；PG CPU = PostgreSQL 后端进程所用 CPU（SQLite 在应用进程内）。\n"
         f"CPU 上限 = {os.cpu_count()} 核 ÷ 每次请求的 CPU：机器只跑这一件事时，CPU 能撑的每秒请求数（服务层一行按单核计）。"
     )
     return 0

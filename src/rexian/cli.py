@@ -31,10 +31,25 @@ def _call(name: str, *args, **options) -> None:
     call_command(name, *args, **options)
 
 
+def _checked() -> bool:
+    """Django's system checks (settings that cannot work, e.g. channels.E…): False, with the
+    report on stderr, when any fails. `call_command` skips them unless asked."""
+    from django.core.management.base import SystemCheckError
+
+    try:
+        _call("check")
+    except SystemCheckError as error:
+        print(error, file=sys.stderr, flush=True)
+        return False
+    return True
+
+
 def cmd_serve(args) -> int:
     setup_django()
     from rexian.core.bootstrap import ensure_admin
 
+    if not _checked():
+        return 1
     _call("migrate", interactive=False, verbosity=0)
     password = ensure_admin()
     if password:
@@ -107,6 +122,8 @@ def cmd_worker(args) -> int:
     setup_django()
     from rexian.core.worker import run_worker
 
+    if not _checked():
+        return 1
     run_worker(interval=args.interval, once=args.once)
     return 0
 
@@ -126,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="迁移数据库、首次运行时创建管理员，并以 gunicorn 提供 Web 服务")
+    serve = sub.add_parser("serve", help="迁移数据库、首次运行时创建管理员，并以 Granian 提供 Web 服务")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="Web 进程数（默认按 CPU 核数）")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from rexian.core.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from rexian.core.env import data_dir, env_bool, env_int, env_list, env_networks, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -151,6 +151,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("REXIAN_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies (addresses, networks) whose X-Forwarded-For names the client (core/server.py).
+TRUSTED_PROXIES = env_networks("REXIAN_TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -271,6 +273,7 @@ REXIAN_WECHAT = {
     "TOKEN": env_str("REXIAN_WECHAT_TOKEN", ""),
     "APP_ID": env_str("REXIAN_WECHAT_APP_ID", ""),
     "APP_SECRET": env_str("REXIAN_WECHAT_APP_SECRET", ""),
+    "ENCODING_AES_KEY": env_str("REXIAN_WECHAT_ENCODING_AES_KEY", ""),
     "API_BASE": env_str("REXIAN_WECHAT_API_BASE", "https://api.weixin.qq.com"),
     "TIMEOUT": env_int("REXIAN_WECHAT_TIMEOUT", 10, minimum=1),
     "MAX_SKEW_SECONDS": env_int("REXIAN_WECHAT_MAX_SKEW_SECONDS", 300, minimum=1),

@@ -171,9 +171,10 @@ def test_malformed_oversized_and_hostile_xml_is_refused_and_nothing_is_stored(cl
     assert Message.objects.count() == 0 and WorkOrder.objects.count() == 0
 
 
-def test_safe_mode_is_refused_with_a_clear_message(client, db, wechat_settings):
+def test_safe_mode_without_an_aes_key_is_refused_with_a_clear_message(client, db, wechat_settings):
     response = callback(client, text(), encrypt_type="aes")
-    assert response.status_code == 501 and b"plaintext" in response.content
+    assert response.status_code == 501
+    assert b"REXIAN_WECHAT_ENCODING_AES_KEY" in response.content and b"plaintext" in response.content
     encrypted = b"<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[abc]]></Encrypt></xml>"
     assert callback(client, encrypted).status_code == 501
 

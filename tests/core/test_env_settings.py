@@ -5,7 +5,7 @@ import stat
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from rexian.core.env import env_bool, env_int, env_list, env_str, secret_key
+from rexian.core.env import env_bool, env_int, env_list, env_networks, env_str, secret_key
 
 
 @pytest.mark.parametrize("raw,value", [("true", True), ("Yes", True), (" 1 ", True), ("off", False), ("", False)])
@@ -44,6 +44,18 @@ def test_env_int_refuses_a_value_below_its_minimum(monkeypatch):
 def test_env_list(monkeypatch):
     monkeypatch.setenv("REXIAN_X", " agent, callback ,,")
     assert env_list("REXIAN_X", []) == ["agent", "callback"]
+
+
+def test_env_networks_normalises_addresses_and_networks(monkeypatch):
+    monkeypatch.setenv("REXIAN_X", "127.0.0.1, 10.1.2.3/8 ,::1")
+    assert env_networks("REXIAN_X") == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+
+
+@pytest.mark.parametrize("raw", ["nginx", "10.0.0.0/33", "127.0.0.1:8080"])
+def test_env_networks_refuses_what_is_not_an_address(monkeypatch, raw):
+    monkeypatch.setenv("REXIAN_X", f"127.0.0.1,{raw}")
+    with pytest.raises(ImproperlyConfigured, match=f"REXIAN_X: '{raw}' is not an IP address or network"):
+        env_networks("REXIAN_X")
 
 
 def test_a_generated_secret_key_is_kept_and_private(tmp_path, monkeypatch):

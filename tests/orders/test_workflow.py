@@ -65,6 +65,64 @@ def test_it_finds_the_returning_caller_by_a_normalised_phone(make_order):
     assert second.citizen.name == "张三丰"
 
 
+def test_it_finds_the_caller_by_an_alternative_phone_and_takes_the_newest_of_several(make_order):
+    from rexian.orders.models import Citizen
+
+    first = make_order()
+    first.citizen.alt_phone = "13900000001"
+    first.citizen.save()
+    assert make_order(phone="13900000001").citizen_id == first.citizen_id
+    newer = Citizen.objects.create(name="张三（更正）", phone="13812345678")
+    assert make_order().citizen_id == newer.pk
+
+
+def test_the_services_intake_check_validates_as_the_agents_form_does(city):
+    from rexian.orders.intake_forms import IntakeCheck, IntakeForm
+
+    valid = {"phone": "+86 138-1234-5678", "order_type": "consult", "category": city["category"].code,
+             "title": "t", "content": "c", "latitude": "30.1", "longitude": "120.2"}
+    cases = [
+        valid,
+        {**valid, "phone": "12"},
+        {**valid, "order_type": "gossip", "category": "999999"},
+        {**valid, "longitude": ""},
+        {**valid, "area_code": "abc", "title": ""},
+    ]
+    for data in cases:
+        form, check = IntakeForm(data=data), IntakeCheck(data=data)
+        assert form.is_valid() == check.is_valid()
+        assert (form.errors, form.cleaned_data) == (check.errors, check.cleaned_data)
+    # The check's instances share their fields (no deep copy per intake); the screen's do not.
+    assert IntakeCheck(data=valid).fields["title"] is IntakeCheck(data=valid).fields["title"]
+    assert IntakeForm(data=valid).fields["title"] is not IntakeForm(data=valid).fields["title"]
+
+
+def test_intake_checks_in_many_threads_at_once_keep_their_own_results(city):
+    """The shared fields keep no state while cleaning: concurrent checks do not mix."""
+    import threading
+
+    from rexian.orders.intake_forms import IntakeCheck
+
+    def outcome(n):
+        data = {"phone": f"1381234{n:04d}" if n % 3 else "x", "order_type": "consult", "title": f"标题{n}", "content": "c"}
+        form = IntakeCheck(data=data)
+        return (form.is_valid(), form.cleaned_data.get("phone"), form.cleaned_data.get("title"), sorted(form.errors))
+
+    expected = [outcome(n) for n in range(400)]
+    results, barrier = {}, threading.Barrier(8)
+
+    def worker(start):
+        barrier.wait()
+        results[start] = [outcome(n) for n in range(start, 400, 8)]
+
+    threads = [threading.Thread(target=worker, args=(start,)) for start in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(results[start] == expected[start::8] for start in range(8))
+
+
 def test_it_refuses_intake_by_a_department_user(users):
     with pytest.raises(NotAllowed):
         intake.register(users["housing"], {"phone": "13812345678", "order_type": "consult", "title": "t", "content": "c"})

@@ -1,7 +1,7 @@
 """Fixed-window rate limits shared by every web process, kept in the database.
 
 Django's default cache is per process (LocMemCache), so a limit kept there
-would let a client through N times per gunicorn worker. A small table
+would let a client through N times per server worker. A small table
 (`RateLimitHit`) counts instead: one row per key and window, incremented with
 a single UPDATE, so concurrent requests never lose a count. Keys are HMACs of
 the scope and the identifier (client address, phone number, tracking code):

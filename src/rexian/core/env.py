@@ -4,6 +4,7 @@ A typo in a production variable must stop the process at start-up with a
 message naming the variable, not surface later as a strange default.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -48,6 +49,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses and networks (10.0.0.0/8), normalised."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network; list addresses such as 127.0.0.1 or 10.0.0.0/8."
+            ) from None
+    return networks
 
 
 def data_dir() -> Path:

@@ -1,14 +1,17 @@
 """WeChat settings, read from ``settings.REXIAN_WECHAT`` (see docs/channels.md#wechat)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from rexian.channels.wechat import crypto
 
 DEFAULTS = {
     "TOKEN": "",  # the callback token set in the 公众号 console; empty: the callback answers 503
     "APP_ID": "",
     "APP_SECRET": "",  # with APP_ID: answers are sent through the customer-service message API
+    "ENCODING_AES_KEY": "",  # the 公众号's EncodingAESKey; set: 安全模式 and 兼容模式 are accepted (needs APP_ID)
     "API_BASE": "https://api.weixin.qq.com",
     "TIMEOUT": 10,
     "MAX_SKEW_SECONDS": 300,
@@ -21,16 +24,35 @@ DEFAULTS = {
 class WeChatConfig:
     token: str
     app_id: str
-    app_secret: str
+    app_secret: str = field(repr=False)
     api_base: str
     timeout: int
     max_skew_seconds: int
     query_key: str
     welcome: str
+    encoding_aes_key: str = field(default="", repr=False)  # empty: plaintext mode only
 
     @property
     def sending(self) -> bool:
         return bool(self.app_id and self.app_secret)
+
+    @property
+    def aes_key(self) -> bytes:
+        """The AES key, or b"" when none is set or it is malformed (`problems` says which)."""
+        try:
+            return crypto.aes_key(self.encoding_aes_key) if self.encoding_aes_key else b""
+        except ValueError:
+            return b""
+
+    @property
+    def safe_mode(self) -> bool:
+        """Encrypted messages can be read: a well-formed key and the AppID they are checked against."""
+        return bool(self.aes_key and self.app_id)
+
+    @property
+    def misconfigured(self) -> bool:
+        """A key is set but cannot be used: encrypted messages get 503 until `problems` are fixed."""
+        return bool(self.encoding_aes_key) and not self.safe_mode
 
 
 def wechat_config() -> WeChatConfig:
@@ -44,6 +66,7 @@ def wechat_config() -> WeChatConfig:
         max_skew_seconds=int(raw["MAX_SKEW_SECONDS"]),
         query_key=raw["QUERY_KEY"],
         welcome=raw["WELCOME"],
+        encoding_aes_key=raw["ENCODING_AES_KEY"].strip(),
     )
 
 
@@ -55,4 +78,14 @@ def problems(config: WeChatConfig) -> list[str]:
         found.append("REXIAN_WECHAT_APP_ID and REXIAN_WECHAT_APP_SECRET must be set together.")
     if config.token and not (3 <= len(config.token) <= 32 and config.token.isalnum()):
         found.append("REXIAN_WECHAT_TOKEN must be 3–32 letters or digits (WeChat's rule).")
+    if config.encoding_aes_key:
+        try:
+            crypto.aes_key(config.encoding_aes_key)
+        except ValueError as error:  # the message names what is wrong, never the value
+            found.append(f"REXIAN_WECHAT_ENCODING_AES_KEY {error} (设置与开发 → 基本配置 → 服务器配置).")
+        if not config.app_id:
+            found.append(
+                "REXIAN_WECHAT_ENCODING_AES_KEY needs REXIAN_WECHAT_APP_ID: encrypted messages carry the AppID, "
+                "which Rexian checks."
+            )
     return found

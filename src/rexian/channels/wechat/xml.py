@@ -55,3 +55,11 @@ def text_reply(to_user: str, from_user: str, content: str, now: float | None = N
         f"<CreateTime>{int(now if now is not None else time.time())}</CreateTime><MsgType>{cdata('text')}</MsgType>"
         f"<Content>{cdata(content)}</Content></xml>"
     )
+
+
+def encrypted_reply(encrypt: str, signature: str, timestamp: str, nonce: str) -> str:
+    """The envelope of a passive reply in 安全模式 / 兼容模式 (the reply itself is inside Encrypt)."""
+    return (
+        f"<xml><Encrypt>{cdata(encrypt)}</Encrypt><MsgSignature>{cdata(signature)}</MsgSignature>"
+        f"<TimeStamp>{int(timestamp)}</TimeStamp><Nonce>{cdata(nonce)}</Nonce></xml>"
+    )
