@@ -61,8 +61,11 @@ def cmd_serve(args) -> int:
             print(seed_demo().summary(), flush=True)
         except DemoError as error:
             print(f"演示数据未写入：{error}", file=sys.stderr, flush=True)
+    from django.db import connections
+
     from rexian.core.server import serve
 
+    connections.close_all()  # the workers open their own; this process only watches them
     print(f"Rexian 运行于 http://{args.host}:{args.port}/", flush=True)
     serve(args.host, args.port, workers=args.workers, threads=args.threads)
     return 0
