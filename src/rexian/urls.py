@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from rexian.api.api import api
+from rexian.channels import attachments
 from rexian.knowledge.urls import public_urlpatterns as public_knowledge
 from rexian.orders.views import home
 
@@ -20,4 +21,5 @@ urlpatterns = [
     path("open311/v2/", include("rexian.channels.open311.urls")),
     path("channels/sms/", include("rexian.channels.sms.urls")),
     path("channels/wechat/", include("rexian.channels.wechat.urls")),
+    path("channels/attachments/<int:pk>/", attachments.download, name="channel_attachment"),
 ]

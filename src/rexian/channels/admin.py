@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from rexian.channels.models import OnlineRating, Open311Attribute, Open311AttributeValue, Open311Key, Open311Request
+from rexian.channels.models import (
+    MediaDownload,
+    OnlineRating,
+    Open311Attribute,
+    Open311AttributeValue,
+    Open311Key,
+    Open311Request,
+)
 from rexian.core.admin import AuditedAdmin, ReadOnlyAdmin
 from rexian.core.audit import AuditAction, record
 
@@ -74,3 +81,18 @@ class OnlineRatingAdmin(ReadOnlyAdmin):
     list_filter = ("result", "closed_callback")
     search_fields = ("order__number",)
     fields = ("order", "reply", "result", "comment", "closed_callback", "created_at")
+
+
+@admin.register(MediaDownload)
+class MediaDownloadAdmin(ReadOnlyAdmin):
+    """Pictures sent on WeChat and where their download stands; the citizen's openid is not shown."""
+
+    list_display = ("id", "order", "status", "attempts", "last_error", "next_attempt_at", "created_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("message__order__number",)
+    fields = ("order", "status", "attempts", "last_error", "next_attempt_at", "attachment", "created_at", "finished_at")
+    list_select_related = ("message__order",)
+
+    @admin.display(description="工单")
+    def order(self, obj):
+        return obj.message.order

@@ -103,6 +103,43 @@ class Attachment(models.Model):
         verbose_name_plural = _("附件")
 
 
+class DownloadStatus(models.TextChoices):
+    PENDING = "pending", _("待下载")
+    FETCHING = "fetching", _("下载中")
+    DONE = "done", _("已保存")
+    FAILED = "failed", _("下载失败")
+
+
+class MediaDownload(models.Model):
+    """A picture a citizen sent on WeChat, still to be fetched by its MediaId (the database is the outbox).
+
+    Written in the callback's transaction with its message; the worker claims it
+    with a conditional UPDATE (pending → fetching), fetches it and stores it as an
+    `Attachment` of the message. `attempts` is raised by every claim, so it also
+    tells a worker whether the row is still its own when it comes back.
+    """
+
+    message = models.OneToOneField(Message, verbose_name=_("渠道消息"), on_delete=models.CASCADE, related_name="download")
+    media_id = models.CharField(max_length=128)
+    status = models.CharField(_("状态"), max_length=20, choices=DownloadStatus.choices, default=DownloadStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    attachment = models.OneToOneField(
+        Attachment, verbose_name=_("附件"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("微信图片下载")
+        verbose_name_plural = _("微信图片下载")
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.pk} {self.get_status_display()}"
+
+
 def _new_code() -> str:
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
     return "".join(secrets.choice(alphabet) for _ in range(8))

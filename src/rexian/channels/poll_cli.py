@@ -1,9 +1,11 @@
 """``rexian channels poll-email`` and ``rexian channels send``, and `tick()` for the worker loop.
 
 `tick()` does one bounded round: poll the mailbox once (if configured; at
-most REXIAN_EMAIL_POLL_BATCH mails) and drain the outbox (at most `limit`
-messages, each network call with a timeout). A mailbox that cannot be reached
-is logged and does not stop the outbox from draining.
+most REXIAN_EMAIL_POLL_BATCH mails), drain the outbox (at most `limit`
+messages, each network call with a timeout) and fetch the pictures citizens
+sent on WeChat (at most 20; their retries and failures are counted with the
+messages'). A mailbox that cannot be reached is logged and does not stop the
+outbox from draining.
 """
 
 import argparse
@@ -21,15 +23,19 @@ class TickResult:
     retried: int = 0
     failed: int = 0
     mailbox_error: str = ""
+    pictures: int = 0  # WeChat pictures stored
 
     def __bool__(self) -> bool:
-        return bool(self.imported or self.sent or self.retried or self.failed or self.mailbox_error)
+        return bool(self.imported or self.sent or self.retried or self.failed or self.mailbox_error or self.pictures)
 
 
 def tick(limit: int = 100) -> TickResult:
     from rexian.channels import gateways, outbox
     from rexian.channels.email.conf import email_config
     from rexian.channels.email.mailbox import MailboxError, poll
+    from rexian.channels.wechat import media
+    from rexian.channels.wechat.api import WeChatApi
+    from rexian.channels.wechat.conf import wechat_config
 
     result = TickResult()
     config = email_config()
@@ -42,6 +48,11 @@ def tick(limit: int = 100) -> TickResult:
     gateways.configure()
     drained = outbox.drain(limit=limit)
     result.sent, result.retried, result.failed = drained.sent, drained.retried, drained.failed
+    if (wechat := wechat_config()).sending:
+        fetched = media.fetch_due(WeChatApi(wechat))
+        result.pictures = fetched.stored
+        result.retried += fetched.retried
+        result.failed += fetched.failed
     return result
 
 

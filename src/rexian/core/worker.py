@@ -44,7 +44,7 @@ def _channels():
     from rexian.channels.poll_cli import tick
 
     result = tick()
-    return result if (result.imported or result.sent or result.retried or result.failed or result.mailbox_error) else None
+    return result or None  # an idle tick logs nothing (TickResult is falsy)
 
 
 def _probe_campaigns():

@@ -1,7 +1,8 @@
 """A scriptable HTTP server in a thread on 127.0.0.1, playing an SMS provider or the WeChat API.
 
 Each request is recorded; the answer comes from `respond(request) -> (status, json_dict)`,
-which a test replaces to script failures.
+which a test replaces to script failures; `(status, raw_bytes, content_type)` answers
+with those bytes as they are (an image, an HTML error page).
 """
 
 import json
@@ -38,13 +39,16 @@ class FakeProvider:
                     {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length),
                 )
                 provider.requests.append(request)
-                status, answer = provider.respond(request)
+                status, answer, *content_type = provider.respond(request)
                 if status is None:  # simulate a provider that never answers in time
                     threading.Event().wait(answer)
                     return
-                body = json.dumps(answer, ensure_ascii=False).encode()
+                if isinstance(answer, bytes):
+                    body, content_type = answer, content_type[0] if content_type else "application/octet-stream"
+                else:
+                    body, content_type = json.dumps(answer, ensure_ascii=False).encode(), "application/json"
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -75,7 +75,7 @@ def submit(form, form_token: str, now=None) -> Received:
             received = receive(inbound, now=now)
             if received.created:
                 for index, upload in enumerate(photos, start=1):
-                    _attach(received.message, upload, index, stored)
+                    attach_photo(received.message, upload, index, stored)
                 # The confirmation page with the tracking code is the first response.
                 firstresponse.record_reply(received, firstresponse.acknowledgement_text(received.order, CHANNEL), now=now)
     except Exception:
@@ -88,7 +88,12 @@ def submit(form, form_token: str, now=None) -> Received:
     return received
 
 
-def _attach(message: Message, upload, index: int, stored: list[str]) -> Attachment:
+def attach_photo(message: Message, upload, index: int, stored: list[str]) -> Attachment:
+    """Store a photo already checked (`sniff_image`, size) as the message's attachment 照片<index>.
+
+    The file's name goes into `stored` before the row is saved, so a caller
+    whose transaction fails can delete it; the WeChat image download uses it too.
+    """
     content_type = sniff_image(upload)
     digest, chunks = hashlib.sha256(), []
     for chunk in upload.chunks():

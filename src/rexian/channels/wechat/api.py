@@ -18,6 +18,10 @@ someone can fix while the messages wait.
 
 WeChat has no idempotency key for these messages: a crash between WeChat's
 "ok" and the outbox recording it can send one answer twice.
+
+`get_media` fetches a picture a citizen sent (临时素材, `GET
+{api_base}/cgi-bin/media/get?access_token=…&media_id=…`) with the same token,
+the same errcode rules and the same refusal to follow redirects.
 """
 
 import json
@@ -26,6 +30,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from typing import Callable
 from urllib.parse import urlencode
 
 from rexian.channels.models import Message
@@ -52,6 +57,27 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
+def _fetch(request: urllib.request.Request, timeout: int, limit: int) -> bytes:
+    """At most limit bytes of the body; transport failures raise a retryable GatewayError."""
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return response.read(limit)
+    except urllib.error.HTTPError as error:
+        raise GatewayError(f"WeChat API HTTP {error.code}", permanent=400 <= error.code < 500) from None
+    except OSError as error:  # URLError, timeouts, refused connections
+        raise GatewayError(f"WeChat API unreachable: {type(getattr(error, 'reason', error)).__name__}") from None
+
+
+def _json(body: bytes) -> dict:
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        raise GatewayError("WeChat API answered with invalid JSON") from None
+    if not isinstance(answer, dict):
+        raise GatewayError("WeChat API answered with unexpected JSON")
+    return answer
+
+
 def _call(url: str, timeout: int, payload: dict | None = None) -> dict:
     """GET (or POST JSON) and return WeChat's JSON answer; transport failures raise a retryable GatewayError."""
     data = None
@@ -61,20 +87,14 @@ def _call(url: str, timeout: int, payload: dict | None = None) -> dict:
         data = json.dumps(payload, ensure_ascii=False).encode()
         headers["Content-Type"] = "application/json; charset=utf-8"
     request = urllib.request.Request(url, data=data, headers=headers, method="POST" if data else "GET")
+    return _json(_fetch(request, timeout, MAX_RESPONSE))
+
+
+def _errcode(answer: dict) -> int:
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            body = response.read(MAX_RESPONSE)
-    except urllib.error.HTTPError as error:
-        raise GatewayError(f"WeChat API HTTP {error.code}", permanent=400 <= error.code < 500) from None
-    except OSError as error:  # URLError, timeouts, refused connections
-        raise GatewayError(f"WeChat API unreachable: {type(getattr(error, 'reason', error)).__name__}") from None
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        raise GatewayError("WeChat API answered with invalid JSON") from None
-    if not isinstance(answer, dict):
-        raise GatewayError("WeChat API answered with unexpected JSON")
-    return answer
+        return int(answer.get("errcode", 0))
+    except (TypeError, ValueError):
+        raise GatewayError("WeChat API answered without a usable errcode") from None
 
 
 class WeChatApi:
@@ -104,27 +124,40 @@ class WeChatApi:
             _tokens[self._key] = (token, time.monotonic() + max(expires_in - 300, 60))
             return token
 
-    def _send_once(self, openid: str, content: str, token: str) -> tuple[int, str]:
-        answer = _call(
-            f"{self.config.api_base}/cgi-bin/message/custom/send?{urlencode({'access_token': token})}",
-            self.config.timeout,
-            {"touser": openid, "msgtype": "text", "text": {"content": content}},
-        )
-        try:
-            errcode = int(answer.get("errcode", 0))
-        except (TypeError, ValueError):
-            raise GatewayError("WeChat API answered without a usable errcode") from None
-        return errcode, str(answer.get("errmsg", ""))[:200]
+    def _with_token(self, call: Callable[[str], dict | bytes]) -> dict | bytes:
+        """call(token) and WeChat's answer; a token WeChat calls invalid or expired is refreshed once.
+
+        A JSON answer with a non-zero errcode raises: retryable for -1 and the
+        rate limits (and a fresh token rejected again), permanent otherwise.
+        """
+        answer = call(self.access_token())
+        if isinstance(answer, dict) and _errcode(answer) in TOKEN_ERRORS:
+            answer = call(self.access_token(refresh=True))
+            if isinstance(answer, dict) and _errcode(answer) in TOKEN_ERRORS:
+                raise GatewayError(f"WeChat rejected a fresh access token (errcode {_errcode(answer)})")
+        if isinstance(answer, dict) and (errcode := _errcode(answer)):
+            errmsg = str(answer.get("errmsg", ""))[:200]
+            raise GatewayError(f"WeChat errcode {errcode}: {errmsg}", permanent=errcode not in RETRY_ERRORS)
+        return answer
+
+    def _url(self, path: str, token: str, **params) -> str:
+        return f"{self.config.api_base}{path}?{urlencode({'access_token': token, **params})}"
 
     def send_text(self, openid: str, content: str) -> None:
-        errcode, errmsg = self._send_once(openid, content, self.access_token())
-        if errcode in TOKEN_ERRORS:
-            errcode, errmsg = self._send_once(openid, content, self.access_token(refresh=True))
-            if errcode in TOKEN_ERRORS:
-                raise GatewayError(f"WeChat rejected a fresh access token (errcode {errcode})")
-        if errcode == 0:
-            return
-        raise GatewayError(f"WeChat errcode {errcode}: {errmsg}", permanent=errcode not in RETRY_ERRORS)
+        payload = {"touser": openid, "msgtype": "text", "text": {"content": content}}
+        self._with_token(lambda token: _call(self._url("/cgi-bin/message/custom/send", token), self.config.timeout, payload))
+
+    def get_media(self, media_id: str, limit: int) -> bytes:
+        """A temporary medium (临时素材) by its MediaId: at most limit + 1 bytes (so an oversized one shows),
+        or GatewayError for an errcode answer. The declared Content-Type is not returned: the bytes decide."""
+
+        def once(token: str) -> dict | bytes:
+            request = urllib.request.Request(self._url("/cgi-bin/media/get", token, media_id=media_id))
+            body = _fetch(request, self.config.timeout, limit + 1)
+            # Errors come as JSON (WeChat labels them text/plain); no image starts with "{".
+            return _json(body) if body[:64].lstrip()[:1] == b"{" else body
+
+        return self._with_token(once)
 
     def __call__(self, message: Message) -> str:
         self.send_text(message.recipient, message.body[:MAX_CONTENT])

@@ -5,6 +5,8 @@ Only database work happens here: the passive reply must reach WeChat within
 account is unavailable), so nothing in this path calls out to anything.
 WeChat's retries carry the same MsgId (events: the same FromUserName and
 CreateTime), so a retry finds the stored message and gets the same reply.
+A picture is not fetched here either: its MediaId becomes a pending
+`MediaDownload` in the message's transaction, for the worker (wechat.media).
 """
 
 import logging
@@ -17,7 +19,7 @@ from django.utils import timezone
 
 from rexian.channels import firstresponse
 from rexian.channels.inbound import Inbound, receive
-from rexian.channels.models import Conversation, Direction, Message, MessageStatus
+from rexian.channels.models import Conversation, Direction, MediaDownload, Message, MessageStatus
 from rexian.channels.wechat.conf import WeChatConfig
 
 log = logging.getLogger("rexian.channels.wechat")
@@ -96,7 +98,7 @@ def _reply_text(received) -> str:
     return f"已收到，已补充到工单 {order.number}。"
 
 
-def _request(fields: dict, openid: str, create_time: str, msg_type: str, now) -> str:
+def _request(fields: dict, openid: str, create_time: str, msg_type: str, config: WeChatConfig, now) -> str:
     if msg_type == "text" and not fields.get("Content", "").strip():
         return HELP
     body, intake, payload = _content(msg_type, fields)
@@ -108,6 +110,10 @@ def _request(fields: dict, openid: str, create_time: str, msg_type: str, now) ->
                     payload={"type": msg_type, **payload}, intake=intake),
             now=now,
         )
+        if received.created and payload.get("media_id") and config.sending:
+            # Fetched later by the worker (wechat.media): the callback calls nothing.
+            MediaDownload.objects.create(message=received.message, media_id=payload["media_id"], next_attempt_at=now,
+                                         created_at=now)
         reply = firstresponse.record_reply(received, _reply_text(received), now=now)
     if received.created:
         log.info("WeChat %s from %s into order %s", msg_type, mask_openid(openid), received.order.number)
@@ -168,7 +174,7 @@ def handle(fields: dict, config: WeChatConfig, now=None) -> Reply | None:
     if msg_type == "event":
         content = _event(fields, openid, create_time, config, now)
     elif msg_type in ("text", "image", "location"):
-        content = _request(fields, openid, create_time, msg_type, now)
+        content = _request(fields, openid, create_time, msg_type, config, now)
     else:
         content = UNSUPPORTED
     return Reply(openid, account, content) if content else None

@@ -65,6 +65,12 @@ def _render(request, order, failed=None):
         "callbacks": order.callbacks.select_related("agent"),
         "events": order.events.select_related("actor", "unit"),
         "merged_orders": order.merged_orders.all(),
+        # What the citizen sent along (portal and WeChat photos, e-mail attachments): rexian.channels.attachments.
+        "attachments": [
+            attachment
+            for message in order.channel_messages.prefetch_related("attachments")
+            for attachment in message.attachments.all()
+        ],
         "routing": routing,
     }
     return render(request, "orders/detail.html", context)
