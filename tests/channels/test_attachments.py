@@ -70,3 +70,36 @@ def test_a_file_gone_from_disk_is_a_404_not_an_error(client, users, files):
     photo.file.delete(save=False)
     client.force_login(users["agent"])
     assert client.get(f"/channels/attachments/{photo.pk}/").status_code == 404
+
+
+# ---------------------------------------------------------------- the API
+
+
+def _api(user):
+    from rexian.accounts.models import ApiToken
+    from tests.api.api_helpers import ApiClient
+
+    return ApiClient(ApiToken.issue(user, name="tests")[1])
+
+
+def test_the_api_lists_an_orders_files_and_serves_them_as_the_page_does(users, files):
+    order, photo, disguised = files
+    api = _api(users["agent"])
+    listed = api.get(f"/orders/{order.number}/attachments").json()
+    assert [(item["id"], item["filename"], item["size"], item["channel"]) for item in listed] == [
+        (photo.pk, "照片1.jpg", len(JPEG), "email"), (disguised.pk, "路灯.jpg", len(HTML), "email")]
+    shown = api.get(f"/orders/{order.number}/attachments/{photo.pk}")
+    assert listed[0]["url"] == f"/api/v1/orders/{order.number}/attachments/{photo.pk}"
+    assert shown["Content-Type"] == "image/jpeg" and b"".join(shown.streaming_content) == JPEG
+    offered = api.get(f"/orders/{order.number}/attachments/{disguised.pk}")
+    assert offered["Content-Type"] == "application/octet-stream" and offered["Content-Disposition"].startswith("attachment")
+
+
+def test_the_api_hides_files_of_orders_the_caller_may_not_see(users, files, make_order):
+    order, photo, _disguised = files
+    outsider = _api(users["urban"])
+    assert outsider.get(f"/orders/{order.number}/attachments").status_code == 404
+    assert outsider.get(f"/orders/{order.number}/attachments/{photo.pk}").status_code == 404
+    other = make_order(phone="13900000002")  # a file is only reached through its own order
+    assert _api(users["agent"]).get(f"/orders/{other.number}/attachments/{photo.pk}").status_code == 404
+    assert _api(users["agent"]).get(f"/orders/{other.number}/attachments").json() == []

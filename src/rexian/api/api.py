@@ -11,6 +11,7 @@ from rexian.api import errors
 from rexian.api.auth import AUTH
 from rexian.api.codec import Renderer, StrictJSONParser
 from rexian.api.schemas import Choice, Ref, choice
+from rexian.channels.api import router as channels_router
 from rexian.directory.api import router as directory_router
 from rexian.knowledge.api import router as knowledge_router
 from rexian.orders.api import router as orders_router
@@ -41,6 +42,7 @@ api.add_router("", orders_router)
 api.add_router("", directory_router)
 api.add_router("", knowledge_router)
 api.add_router("", routing_router)
+api.add_router("", channels_router)
 
 
 class UnitOut(Ref):

@@ -1,5 +1,6 @@
 """Files citizens sent with their request (portal and WeChat photos, e-mail
-attachments), served to staff who may see the order.
+attachments), served to staff who may see the order: on the order's page and
+through the API.
 
 Photos proven by their first bytes are shown inline. Anything else came from
 the sender as it was (an e-mail may carry HTML or a script named .jpg) and is
@@ -16,12 +17,12 @@ from rexian.channels.portal.forms import sniff_image
 from rexian.orders.models import WorkOrder
 
 
-@login_required
-@require_GET
-def download(request, pk: int):
-    attachment = get_object_or_404(
-        Attachment, pk=pk, message__order__in=WorkOrder.objects.visible_to(request.user)
-    )
+def visible(user):
+    """The attachments of the orders `user` may see."""
+    return Attachment.objects.filter(message__order__in=WorkOrder.objects.visible_to(user))
+
+
+def file_response(attachment: Attachment) -> FileResponse:
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError):
@@ -36,3 +37,9 @@ def download(request, pk: int):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+@require_GET
+def download(request, pk: int):
+    return file_response(get_object_or_404(visible(request.user), pk=pk))

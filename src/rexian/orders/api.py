@@ -387,7 +387,7 @@ DETAIL_PREFETCH = (
 )
 
 
-def _visible_order(user, number: str, full: bool = True) -> WorkOrder:
+def visible_order(user, number: str, full: bool = True) -> WorkOrder:
     """The order if `user` may see it; otherwise 404, so existence is not leaked."""
     orders = WorkOrder.objects.visible_to(user)
     if full:
@@ -486,7 +486,7 @@ def list_orders(request, filters: Query[OrderFilters]):
 
 @router.get("/orders/{number}", response=OrderDetail, summary="工单详情（含时间线）")
 def get_order(request, number: str, response: HttpResponse):
-    order = _visible_order(request.user, number)
+    order = visible_order(request.user, number)
     _set_etag(response, order)
     return _detail(order, request)
 
@@ -504,13 +504,13 @@ def take_action(
     payload: ActionBody = Body(None),
     if_match: str | None = Header(None, alias="If-Match"),
 ):
-    order = _visible_order(request.user, number, full=False)
+    order = visible_order(request.user, number, full=False)
     schema = ACTION_SCHEMAS.get(action)
     # An unknown name goes straight to perform(), which answers unknown_action with the list.
     params = parse(schema, payload) if schema else None
     data = form_data(params, "version") if params else {}
     version = _expected_version(params.version if params else None, if_match)
     workflow.perform(order, action, request.user, data, expected_version=version)
-    order = _visible_order(request.user, number)
+    order = visible_order(request.user, number)
     _set_etag(response, order)
     return _detail(order, request)
