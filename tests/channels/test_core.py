@@ -1,14 +1,13 @@
 """The channel core: exactly-once intake, threading into open orders, and the outbox."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from rexian.channels import outbox
 from rexian.channels.inbound import Inbound, receive
 from rexian.channels.models import Message, MessageStatus
 from rexian.orders.services.workflow import perform
+from tests.racing import race
 
 
 def sms(body="小区门口井盖丢失，很危险", external_id="sms-1", **extra):
@@ -45,20 +44,7 @@ def test_a_second_message_joins_the_open_order_as_an_event(db):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_deliveries_of_one_message_store_it_once():
-    barrier, results = threading.Barrier(2), []
-
-    def deliver():
-        try:
-            barrier.wait()
-            results.append(receive(sms()))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(lambda: receive(sms()), lambda: receive(sms()))
     assert Message.objects.count() == 1
     assert len({result.order.pk for result in results}) == 1
 

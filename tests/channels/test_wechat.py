@@ -192,18 +192,25 @@ def test_a_passive_reply_cannot_be_broken_out_of_its_cdata(client, db, wechat_se
 # ---------------------------------------------------------------- customer-service API
 
 
-@pytest.fixture
-def wechat_api(settings, wechat_settings):
+def fake_wechat_api(answer) -> FakeProvider:
+    """A local server playing WeChat's API: /cgi-bin/token hands out tok-1, tok-2, …
+    (the requests kept in `server.tokens`); every other path is `answer(request)`."""
     tokens = []
 
     def respond(request):
         if request.path == "/cgi-bin/token":
             tokens.append(request.query)
             return 200, {"access_token": f"tok-{len(tokens)}", "expires_in": 7200}
-        return 200, server.send_answer(request)
+        return answer(request)
 
     server = FakeProvider(respond)
     server.tokens = tokens
+    return server
+
+
+@pytest.fixture
+def wechat_api(settings, wechat_settings):
+    server = fake_wechat_api(lambda request: (200, server.send_answer(request)))
     server.send_answer = lambda request: {"errcode": 0, "errmsg": "ok"}
     settings.REXIAN_WECHAT = {**wechat_settings, "APP_ID": "wx123", "APP_SECRET": "s3cret", "API_BASE": server.url,
                               "TIMEOUT": 2}

@@ -1,12 +1,10 @@
 """Pictures sent on WeChat: a pending download in the callback, fetched by the worker from a fake WeChat API."""
 
 import hashlib
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from rexian.channels import outbox, poll_cli
@@ -14,8 +12,8 @@ from rexian.channels.models import Attachment, MediaDownload, Message
 from rexian.channels.wechat import api, media
 from rexian.channels.wechat.api import WeChatApi
 from rexian.orders.models import WorkOrder
-from tests.channels.peers.http import FakeProvider
-from tests.channels.test_wechat import TOKEN, callback, reply_of, xml_message
+from tests.channels.test_wechat import TOKEN, callback, fake_wechat_api, reply_of, xml_message
+from tests.racing import race
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
 HTML = b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"
@@ -31,18 +29,12 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def wechat(settings, media_root):
     """A fake WeChat API: tokens tok-1, tok-2, …; `server.media_answer(request)` answers /cgi-bin/media/get."""
-    tokens = []
-
     def respond(request):
-        if request.path == "/cgi-bin/token":
-            tokens.append(request.query)
-            return 200, {"access_token": f"tok-{len(tokens)}", "expires_in": 7200}
         if request.path == "/cgi-bin/media/get":
             return server.media_answer(request)
         return 404, {"errcode": 404}
 
-    server = FakeProvider(respond)
-    server.tokens = tokens
+    server = fake_wechat_api(respond)
     server.media_answer = lambda request: (200, JPEG, "image/jpeg")
     settings.REXIAN_WECHAT = {"TOKEN": TOKEN, "APP_ID": "wx123", "APP_SECRET": "s3cret", "API_BASE": server.url,
                               "TIMEOUT": 2}
@@ -193,20 +185,7 @@ def test_two_workers_claiming_at_once_fetch_once(client, wechat):
 
     wechat.media_answer = slow_jpeg
     callback(client, image())
-    barrier, results = threading.Barrier(2), []
-
-    def work():
-        try:
-            barrier.wait()
-            results.append(fetch())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(fetch, fetch)
     assert sorted(result.stored for result in results) == [0, 1]
     assert len(media_requests(wechat)) == 1 and Attachment.objects.count() == 1
     assert MediaDownload.objects.get().attempts == 1

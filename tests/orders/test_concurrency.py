@@ -7,7 +7,6 @@ A short sleep inside each action's transaction makes the racers overlap.
 """
 
 import dataclasses
-import threading
 import time
 
 import pytest
@@ -17,6 +16,7 @@ from rexian.accounts.models import User
 from rexian.orders.models import Assignment, WorkOrder
 from rexian.orders.services import workflow
 from rexian.orders.services.errors import Conflict, InvalidInput, InvalidTransition
+from tests.racing import race
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -35,29 +35,6 @@ def slow_actions(monkeypatch):
         monkeypatch.setitem(workflow.ACTIONS, name, dataclasses.replace(spec, run=run))
 
     return slow
-
-
-def race(*calls):
-    """Start every call at the same moment in its own thread; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # the loser's error is the result under test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def _one_winner(results, loser_errors=(Conflict, InvalidTransition)):

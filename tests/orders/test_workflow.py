@@ -99,9 +99,8 @@ def test_the_services_intake_check_validates_as_the_agents_form_does(city):
 
 def test_intake_checks_in_many_threads_at_once_keep_their_own_results(city):
     """The shared fields keep no state while cleaning: concurrent checks do not mix."""
-    import threading
-
     from rexian.orders.intake_forms import IntakeCheck
+    from tests.racing import race
 
     def outcome(n):
         data = {"phone": f"1381234{n:04d}" if n % 3 else "x", "order_type": "consult", "title": f"标题{n}", "content": "c"}
@@ -109,17 +108,7 @@ def test_intake_checks_in_many_threads_at_once_keep_their_own_results(city):
         return (form.is_valid(), form.cleaned_data.get("phone"), form.cleaned_data.get("title"), sorted(form.errors))
 
     expected = [outcome(n) for n in range(400)]
-    results, barrier = {}, threading.Barrier(8)
-
-    def worker(start):
-        barrier.wait()
-        results[start] = [outcome(n) for n in range(start, 400, 8)]
-
-    threads = [threading.Thread(target=worker, args=(start,)) for start in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(*[lambda start=start: [outcome(n) for n in range(start, 400, 8)] for start in range(8)])
     assert all(results[start] == expected[start::8] for start in range(8))
 
 

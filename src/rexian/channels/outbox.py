@@ -65,13 +65,31 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def _claim(now) -> Message | None:
-    due = Q(status=MessageStatus.QUEUED, next_attempt_at__lte=now) | Q(status=MessageStatus.SENDING, next_attempt_at__lte=now - CLAIM_LEASE)
-    for candidate in Message.objects.filter(due, direction=Direction.OUTBOUND).order_by("next_attempt_at").values_list("pk", "status")[:20]:
-        pk, status = candidate
-        if Message.objects.filter(pk=pk, status=status).filter(due).update(status=MessageStatus.SENDING, next_attempt_at=now):
-            return Message.objects.select_related("conversation").get(pk=pk)
+def due(waiting: str, working: str, now) -> Q:
+    """Rows to work on: waiting and due, or taken by a worker that has not come back within CLAIM_LEASE."""
+    return Q(status=waiting, next_attempt_at__lte=now) | Q(status=working, next_attempt_at__lte=now - CLAIM_LEASE)
+
+
+def claim(rows, due_now: Q, **changes) -> int | None:
+    """The pk of the first due row of `rows` this worker took, with `changes` applied, or None.
+
+    The conditional UPDATE is the lock: of two workers after one row, one
+    changes it and the other changes nothing and tries the next.
+    """
+    for pk, status in rows.filter(due_now).order_by("next_attempt_at").values_list("pk", "status")[:20]:
+        if rows.filter(due_now, pk=pk, status=status).update(**changes):
+            return pk
     return None
+
+
+def _claim(now) -> Message | None:
+    pk = claim(
+        Message.objects.filter(direction=Direction.OUTBOUND),
+        due(MessageStatus.QUEUED, MessageStatus.SENDING, now),
+        status=MessageStatus.SENDING,
+        next_attempt_at=now,
+    )
+    return Message.objects.select_related("conversation").get(pk=pk) if pk else None
 
 
 @dataclass

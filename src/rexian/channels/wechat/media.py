@@ -21,11 +21,11 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from rexian.channels.models import Attachment, DownloadStatus, MediaDownload
-from rexian.channels.outbox import CLAIM_LEASE, MAX_ATTEMPTS, GatewayError, backoff
+from rexian.channels.outbox import MAX_ATTEMPTS, GatewayError, backoff, claim, due
 from rexian.channels.portal.conf import portal_settings
 from rexian.channels.portal.forms import sniff_image
 from rexian.channels.portal.services import attach_photo
@@ -37,10 +37,8 @@ MEDIA_LIFETIME = timedelta(days=3)  # WeChat deletes temporary media (临时素�
 EXPIRED = "微信临时素材已过期（保存 3 天），图片未能下载"
 
 
-def _due(now) -> Q:
-    return Q(status=DownloadStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=DownloadStatus.FETCHING, next_attempt_at__lte=now - CLAIM_LEASE
-    )
+def _due(now):
+    return due(DownloadStatus.PENDING, DownloadStatus.FETCHING, now)
 
 
 def expire(now) -> int:
@@ -51,14 +49,11 @@ def expire(now) -> int:
 
 
 def _claim(now) -> MediaDownload | None:
-    due = _due(now)
-    for pk, status in MediaDownload.objects.filter(due).order_by("next_attempt_at").values_list("pk", "status")[:20]:
-        # The conditional UPDATE is the lock: of two workers, one changes the row, the other none.
-        if MediaDownload.objects.filter(due, pk=pk, status=status).update(
-            status=DownloadStatus.FETCHING, next_attempt_at=now, attempts=F("attempts") + 1
-        ):
-            return MediaDownload.objects.select_related("message__order").get(pk=pk)
-    return None
+    pk = claim(
+        MediaDownload.objects.all(), _due(now),
+        status=DownloadStatus.FETCHING, next_attempt_at=now, attempts=F("attempts") + 1,
+    )
+    return MediaDownload.objects.select_related("message__order").get(pk=pk) if pk else None
 
 
 @dataclass
