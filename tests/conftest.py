@@ -37,8 +37,10 @@ def browser():
     """Debian's headless Chromium driven by Playwright (no browser is ever downloaded).
 
     Playwright's sync API runs an event loop in this thread, so the ORM must be
-    allowed to run here; code after the launch gets a database connection of its
-    own, closed at the end or PostgreSQL refuses to drop the test database.
+    allowed to run here. While that loop runs, Django keeps connections per
+    context rather than per thread: code after the launch gets a database
+    connection of its own. Both are closed at the end (one while the loop still
+    runs, one after), or PostgreSQL refuses to drop the test database.
     Request database fixtures before this one so their work happens first.
     """
     from django.db import connections
@@ -50,6 +52,7 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+        connections.close_all()
     connections.close_all()
 
 

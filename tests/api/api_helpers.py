@@ -32,3 +32,10 @@ def error(response) -> dict:
     body = response.json()
     assert set(body) == {"code", "message", "details"}, body
     return body
+
+
+def api_as(user) -> ApiClient:
+    """A client with a fresh bearer token of `user` (for tests outside tests/api, without its fixtures)."""
+    from rexian.accounts.models import ApiToken
+
+    return ApiClient(ApiToken.issue(user, name="tests")[1])

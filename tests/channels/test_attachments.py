@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 
 from rexian.channels.models import Attachment, Conversation, Direction, Message, MessageStatus
 from rexian.orders.services import workflow
+from tests.api.api_helpers import api_as
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
 HTML = b"<html><script>alert(document.cookie)</script></html>"
@@ -75,16 +76,10 @@ def test_a_file_gone_from_disk_is_a_404_not_an_error(client, users, files):
 # ---------------------------------------------------------------- the API
 
 
-def _api(user):
-    from rexian.accounts.models import ApiToken
-    from tests.api.api_helpers import ApiClient
-
-    return ApiClient(ApiToken.issue(user, name="tests")[1])
-
 
 def test_the_api_lists_an_orders_files_and_serves_them_as_the_page_does(users, files):
     order, photo, disguised = files
-    api = _api(users["agent"])
+    api = api_as(users["agent"])
     listed = api.get(f"/orders/{order.number}/attachments").json()
     assert [(item["id"], item["filename"], item["size"], item["channel"]) for item in listed] == [
         (photo.pk, "照片1.jpg", len(JPEG), "email"), (disguised.pk, "路灯.jpg", len(HTML), "email")]
@@ -97,9 +92,9 @@ def test_the_api_lists_an_orders_files_and_serves_them_as_the_page_does(users, f
 
 def test_the_api_hides_files_of_orders_the_caller_may_not_see(users, files, make_order):
     order, photo, _disguised = files
-    outsider = _api(users["urban"])
+    outsider = api_as(users["urban"])
     assert outsider.get(f"/orders/{order.number}/attachments").status_code == 404
     assert outsider.get(f"/orders/{order.number}/attachments/{photo.pk}").status_code == 404
     other = make_order(phone="13900000002")  # a file is only reached through its own order
-    assert _api(users["agent"]).get(f"/orders/{other.number}/attachments/{photo.pk}").status_code == 404
-    assert _api(users["agent"]).get(f"/orders/{other.number}/attachments").json() == []
+    assert api_as(users["agent"]).get(f"/orders/{other.number}/attachments/{photo.pk}").status_code == 404
+    assert api_as(users["agent"]).get(f"/orders/{other.number}/attachments").json() == []

@@ -6,7 +6,6 @@ import pytest
 from rexian.channels import outbox
 from rexian.channels.inbound import Inbound, receive
 from rexian.channels.models import Message, MessageStatus
-from rexian.orders.services.workflow import perform
 from tests.racing import race
 
 
@@ -47,20 +46,6 @@ def test_concurrent_deliveries_of_one_message_store_it_once():
     results = race(lambda: receive(sms()), lambda: receive(sms()))
     assert Message.objects.count() == 1
     assert len({result.order.pk for result in results}) == 1
-
-
-@pytest.fixture
-def answered_sms_order(users, city):
-    order = receive(sms()).order
-    steps = [
-        (users["dispatcher"], "dispatch", {"unit": "ZJJ"}),
-        (users["housing"], "accept", {}),
-        (users["housing"], "reply", {"result": "resolved", "content": "已补装井盖"}),
-        (users["reviewer"], "approve", {}),
-    ]
-    for user, action, data in steps:
-        order = perform(order, action, user, data)
-    return order
 
 
 def test_the_approved_answer_is_queued_on_the_channel_it_came_from(answered_sms_order):

@@ -716,6 +716,7 @@ VALID_DATA = {
     "urge": {"note": "催"},
     "supervise": {"note": "督"},
     "notice": {"note": "通报"},
+    "resend_answer": {"note": "网关已恢复"},  # rexian.channels.undelivered
 }
 ROLE_USERS = {"agent": "agent", "dispatcher": "dispatcher", "department": "housing", "reviewer": "reviewer",
               "callback": "callback", "supervisor": "supervisor"}

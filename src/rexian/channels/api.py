@@ -1,4 +1,4 @@
-"""The citizen's files of an order in the JSON API (docs/api.md): a list, and each file."""
+"""An order's channel correspondence and the citizen's files in the JSON API (docs/api.md)."""
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -7,9 +7,56 @@ from ninja import Router, Schema
 from rexian.api.errors import ApiError
 from rexian.channels import attachments
 from rexian.channels.models import Attachment
+from rexian.core.masking import MASK
+from rexian.orders import privacy
 from rexian.orders.api import visible_order
 
-router = Router(tags=["附件"])
+router = Router(tags=["渠道往来与附件"])
+
+
+class MessageOut(Schema):
+    id: int
+    direction: str
+    channel: str
+    status: str
+    status_label: str
+    address: str
+    subject: str
+    body: str
+    created_at: str
+    sent_at: str | None
+    delivered_at: str | None
+    attempts: int
+    last_error: str
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+@router.get("/orders/{number}/messages", response=list[MessageOut], summary="渠道往来（市民来信、答复及送达情况）")
+def list_messages(request, number: str):
+    order = visible_order(request.user, number, full=False)
+    # The addresses are the citizen's personal data: shown, and audited, as on the order page.
+    hidden = privacy.audited_citizen_view(order, request.user, request, via="api").hidden
+    return [
+        {
+            "id": message.pk,
+            "direction": message.direction,
+            "channel": message.channel,
+            "status": message.status,
+            "status_label": message.get_status_display(),
+            "address": MASK if hidden else message.counterpart,
+            "subject": message.subject,
+            "body": message.body,
+            "created_at": message.created_at.isoformat(),
+            "sent_at": _iso(message.sent_at),
+            "delivered_at": _iso(message.delivered_at),
+            "attempts": message.attempts,
+            "last_error": message.last_error,
+        }
+        for message in order.channel_messages.all()
+    ]
 
 
 class AttachmentOut(Schema):
@@ -35,7 +82,7 @@ def list_attachments(request, number: str):
             "size": file.size,
             "sha256": file.sha256,
             "channel": file.message.channel,
-            "received_at": file.message.received_at.isoformat() if file.message.received_at else None,
+            "received_at": _iso(file.message.received_at),
             "url": f"{request.path.rstrip('/')}/{file.pk}",
         }
         for file in files.order_by("message__created_at", "id")

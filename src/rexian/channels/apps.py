@@ -10,3 +10,4 @@ class ChannelsConfig(AppConfig):
         from rexian.channels import gateways  # noqa: F401  (system checks of the channel settings)
         from rexian.channels.open311 import delivery as _open311  # noqa: F401  (Open311 answers are polled)
         from rexian.channels.portal import delivery as _portal  # noqa: F401  (portal answers show on the status page)
+        from rexian.channels import undelivered  # noqa: F401  (答复未送达 and 重发答复)

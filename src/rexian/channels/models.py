@@ -50,6 +50,12 @@ class Conversation(models.Model):
         constraints = [models.UniqueConstraint(fields=["channel", "address"], name="one_conversation_per_address")]
 
 
+class MessageQuerySet(models.QuerySet):
+    def undelivered(self):
+        """Answers the outbox gave up on: the citizen has not received them."""
+        return self.filter(direction=Direction.OUTBOUND, status=MessageStatus.FAILED)
+
+
 class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
@@ -73,6 +79,13 @@ class Message(models.Model):
     next_attempt_at = models.DateTimeField(_("下次发送"), null=True, blank=True)
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    @property
+    def counterpart(self) -> str:
+        """The citizen's address on the channel: who wrote in, or who the answer went to."""
+        return self.sender if self.direction == Direction.INBOUND else self.recipient
 
     class Meta:
         verbose_name = _("渠道消息")

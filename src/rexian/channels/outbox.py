@@ -60,6 +60,18 @@ def enqueue(
     )
 
 
+def resend_failed(order, now) -> list[int]:
+    """Queue the order's undelivered answers again, with a fresh round of retries.
+
+    For an outage that outlasted MAX_ATTEMPTS. The message keeps its id, so a
+    provider that did take an earlier attempt sees the same idempotency key.
+    """
+    failed = Message.objects.undelivered().filter(order=order)
+    ids = list(failed.values_list("pk", flat=True))
+    failed.filter(pk__in=ids).update(status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now)
+    return ids
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, … capped at 1 h."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))

@@ -153,6 +153,15 @@ BOARDS = {
 }
 
 
+def add_queue(queue: Queue, roles) -> None:
+    """A queue another app contributes (rexian.channels: 答复未送达), counted on these roles' home pages."""
+    QUEUES[queue.key] = queue
+    for role in roles:
+        keys, primary = BOARDS[role]
+        if queue.key not in keys:
+            BOARDS[role] = ([*keys, queue.key], primary)
+
+
 def _board_of(user) -> tuple[list, set]:
     return BOARDS.get(user.role, (_CENTRE_BOARD, set()))
 

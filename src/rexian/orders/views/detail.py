@@ -42,6 +42,8 @@ def _render(request, order, failed=None):
     failed_name, failed_form = failed or ("", None)
     available = workflow.available_actions(order, request.user)
     routing = _routing_help(order, request.user, {spec.name for spec in available})
+    # What came in and went out on the citizen's channel, with delivery status (rexian.channels).
+    channel_messages = list(order.channel_messages.prefetch_related("attachments"))
     panels = sorted(
         (
             Panel(
@@ -65,12 +67,9 @@ def _render(request, order, failed=None):
         "callbacks": order.callbacks.select_related("agent"),
         "events": order.events.select_related("actor", "unit"),
         "merged_orders": order.merged_orders.all(),
+        "channel_messages": channel_messages,
         # What the citizen sent along (portal and WeChat photos, e-mail attachments): rexian.channels.attachments.
-        "attachments": [
-            attachment
-            for message in order.channel_messages.prefetch_related("attachments")
-            for attachment in message.attachments.all()
-        ],
+        "attachments": [attachment for message in channel_messages for attachment in message.attachments.all()],
         "routing": routing,
     }
     return render(request, "orders/detail.html", context)
