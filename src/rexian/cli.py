@@ -12,6 +12,7 @@ COMMAND_MODULES: list[str] = [
     "rexian.telephony.probe_cli",
     "rexian.callcentre.cli",
     "rexian.routing.cli",
+    "rexian.knowledge.cli",
     "rexian.channels.poll_cli",
     "rexian.channels.open311_cli",
     "rexian.telephony.campaign_cli",

@@ -1,10 +1,15 @@
+import contextlib
 import io
 import json
+from datetime import timedelta
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 from openpyxl import Workbook
 
 from rexian.knowledge import importexport, services
+from rexian.knowledge.choices import UsageKind
 from rexian.knowledge.models import Article, ArticleUsage
 from rexian.orders.services.errors import InvalidInput, InvalidTransition, NotAllowed
 
@@ -131,3 +136,48 @@ def test_a_file_that_is_not_xlsx_is_refused_clearly():
     with pytest.raises(importexport.ImportRejected) as rejected:
         importexport.read_xlsx(io.BytesIO(json.dumps([1]).encode()))
     assert "XLSX" in rejected.value.problems[0]
+
+
+def test_expiry_leaves_an_article_an_editor_revised_meanwhile(users, publish, monkeypatch):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    article = publish("旧规定", "停水须提前通知。", expires_on=yesterday.isoformat(),
+                      effective_from=(yesterday - timedelta(days=30)).isoformat())
+    real_atomic, revised = transaction.atomic, []
+
+    @contextlib.contextmanager
+    def revised_just_before(*args, **kwargs):
+        if not revised:  # the expiry job found the article; an editor revises it before the job's transaction
+            revised.append(article.pk)
+            services.transition(Article.objects.get(pk=article.pk), "revise", users["agent"])
+        with real_atomic(*args, **kwargs):
+            yield
+
+    monkeypatch.setattr(services.transaction, "atomic", revised_just_before)
+    assert services.expire_due() == 0
+    monkeypatch.setattr(services.transaction, "atomic", real_atomic)
+    article.refresh_from_db()
+    assert article.status == "draft"
+    assert list(article.events.values_list("action", flat=True)) == ["create", "submit", "publish", "revise"]
+
+
+def test_did_not_help_counts_once_per_user_article_and_day(users, publish):
+    article = publish("燃气报修", "燃气泄漏请拨打燃气公司电话。")
+    assert services.record_usage(article, users["agent"], UsageKind.NOT_HELPFUL, query="燃气")
+    assert not services.record_usage(article, users["agent"], UsageKind.NOT_HELPFUL, query="燃气")
+    assert services.record_usage(article, users["dispatcher"], UsageKind.NOT_HELPFUL)
+    ArticleUsage.objects.update(created_at=timezone.now() - timedelta(days=1))
+    assert services.record_usage(article, users["agent"], UsageKind.NOT_HELPFUL)
+    assert Article.objects.get(pk=article.pk).not_helpful_count == 3
+    assert ArticleUsage.objects.filter(kind="not_helpful").count() == 3
+
+
+def test_a_use_and_its_count_are_written_together_or_not_at_all(users, publish, monkeypatch):
+    article = publish("燃气报修", "燃气泄漏请拨打燃气公司电话。")
+
+    def failing(name):
+        raise RuntimeError("the counter could not be written")
+
+    monkeypatch.setattr(services, "F", failing)
+    with pytest.raises(RuntimeError):
+        services.record_usage(article, users["agent"], UsageKind.NOT_HELPFUL)
+    assert not ArticleUsage.objects.exists()

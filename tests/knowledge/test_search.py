@@ -10,7 +10,7 @@ from rexian.knowledge import search as search_module
 from rexian.knowledge import services
 from rexian.knowledge.index import rebuild
 from rexian.knowledge.models import Posting, Synonym
-from rexian.knowledge.search import _weights, query_terms, search
+from rexian.knowledge.search import _weights, search
 
 
 def titles(hits):
@@ -95,7 +95,7 @@ def overlapping(publish):
 
 def exhaustive_bm25(query):
     """Every posting of the query's terms scored, summed in the query's term order."""
-    weights = _weights(query_terms(query))
+    weights, _longest = _weights(query)
     scores = {}
     for term, term_idf in weights.items():
         for article, weight in Posting.objects.filter(term=term).values_list("article", "weight"):
@@ -117,3 +117,30 @@ def test_candidates_from_short_top_lists_get_their_exact_scores(overlapping, mon
         ranked = [(hit.article.pk, hit.score) for hit in search(query, limit=5)]
         assert ranked and all(score == exact[pk] for pk, score in ranked)
         assert ranked == sorted(ranked, key=lambda item: (-item[1], item[0]))
+
+
+def test_public_search_finds_a_public_article_behind_more_internal_ones_than_it_reads(publish, monkeypatch):
+    monkeypatch.setattr(search_module, "PER_TERM", 4)
+    for n in range(6):
+        publish(f"社保卡内部口径{n}", "社保卡 社保卡 社保卡")
+    publish("社保卡办理", "到银行网点办理，需带身份证。社保卡", visibility="public")
+    assert titles(search("社保卡", public_only=True)) == ["社保卡办理"]
+    assert len(search("社保卡", limit=3)) == 3
+
+
+def test_articles_not_yet_in_force_do_not_hide_the_ones_in_force(publish, monkeypatch):
+    monkeypatch.setattr(search_module, "PER_TERM", 4)
+    monkeypatch.setattr(search_module, "CANDIDATE_ROUNDS", (1,))
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for n in range(6):
+        publish(f"新版停车收费标准{n}", "停车收费 停车收费 停车收费", effective_from=tomorrow.isoformat())
+    in_force = [publish(f"现行停车收费标准{n}", f"停车收费第{n}条") for n in range(3)]
+    hits = search("停车收费", limit=2)
+    expected = [(pk, score) for pk, score in exhaustive_bm25("停车收费") if pk in {a.pk for a in in_force}][:2]
+    assert [(hit.article.pk, hit.score) for hit in hits] == expected
+
+
+def test_a_search_whose_candidates_are_all_in_force_takes_four_statements(overlapping, django_assert_num_queries):
+    search("户口迁移")  # the dictionary, read once per process
+    with django_assert_num_queries(4):
+        assert len(search("户口迁移", limit=5)) == 5

@@ -1,16 +1,24 @@
 """Moving articles in and out as XLSX or JSON (centres start from spreadsheets).
 
 Imports are all or nothing: every row is validated first, and a file with any
-bad row imports nothing and reports each problem with its row number.
+bad row imports nothing and reports each problem with its place in the file
+(spreadsheet row, or the n-th object of a JSON array). Nothing is dropped in
+silence: a column or key that is not ours, or a value of the wrong type
+(a list where text belongs), is a problem to report, not something to guess at.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
-from rexian.core.xlsx import Sheet, write_workbook
+from rexian.core.xlsx import Sheet, fits_cell, write_workbook
 from rexian.knowledge.choices import ArticleKind, Visibility
 from rexian.knowledge.forms import ArticleForm
 
@@ -21,9 +29,13 @@ COLUMNS = [
     ("document_number", "文号"), ("effective_from", "生效日期"), ("expires_on", "失效日期"),
     ("visibility", "公开范围"), ("tags", "标签"),
 ]
+_LABELS = dict(COLUMNS)
 _HEADER_TO_KEY = {header: key for key, header in COLUMNS} | {key: key for key, _ in COLUMNS}
+# The JSON export writes these for reference; an import always creates new drafts.
+_EXPORT_ONLY = {"id", "status", "version"}
 _KIND_BY_LABEL = {str(label): value for value, label in ArticleKind.choices}
 _VISIBILITY_BY_LABEL = {str(label): value for value, label in Visibility.choices}
+_SEPARATORS = re.compile(r"[,，、]")
 MAX_ROWS = 20000
 
 
@@ -33,9 +45,18 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
+class ExportRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass
 class ImportResult:
     created: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- export
 
 
 def export_rows(articles) -> list[dict]:
@@ -58,78 +79,172 @@ def export_json(articles) -> str:
 
 
 def export_xlsx(articles, target) -> None:
+    """Refuses, rather than cuts, when an article does not fit Excel's cells: the JSON export keeps it whole."""
     rows = export_rows(articles)
+    too_long = [row["title"] for row in rows if not fits_cell(row["body"])]
+    if too_long:
+        raise ExportRefused(
+            _("有 %(n)d 条知识的正文超过 Excel 单元格的字数上限（32767），导出为 XLSX 会被截断：%(titles)s。"
+              "请改用“导出 JSON”，它保留全文，也可以再导入。")
+            % {"n": len(too_long), "titles": "、".join(f"“{title}”" for title in too_long[:5])}
+        )
     headers = [header for _key, header in COLUMNS]
     body = [[",".join(r[key]) if key == "categories" else r[key] for key, _h in COLUMNS] for r in rows]
     write_workbook(target, [Sheet("知识库", headers, body)])
 
 
-def _normalise(raw: dict) -> dict:
-    data = {}
-    for header, value in raw.items():
-        key = _HEADER_TO_KEY.get(str(header).strip()) if header is not None else None
+# ---------------------------------------------------------------- reading values
+
+
+class _BadValue(Exception):
+    pass
+
+
+def _blank(value) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _text(value) -> str:
+    """Text, or a number a spreadsheet made of it (a code or 文号 such as 101)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        shown = json.dumps(value, ensure_ascii=False, default=str)[:60]
+        raise _BadValue(_("应为文字，不能是 %(value)s") % {"value": shown})
+    return str(value).strip()
+
+
+def _items(value) -> list[str]:
+    """Codes or tags: a list, or one text separated by commas or 、."""
+    parts = value if isinstance(value, list) else _SEPARATORS.split(_text(value))
+    return [text for text in map(_text, parts) if text]
+
+
+def _date(value) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return _text(value)
+
+
+_PARSERS = {
+    "kind": lambda value: _KIND_BY_LABEL.get(_text(value), _text(value)),
+    "visibility": lambda value: _VISIBILITY_BY_LABEL.get(_text(value), _text(value)) or Visibility.INTERNAL,
+    "categories": _items,
+    "tags": lambda value: ",".join(_items(value)),
+    "effective_from": _date,
+    "expires_on": _date,
+}
+
+
+def _normalise(raw: dict, place: str) -> tuple[dict, list[str]]:
+    data, problems = {}, []
+    for name, value in raw.items():
+        key = _HEADER_TO_KEY.get(str(name).strip())
         if key is None:
-            continue
-        value = "" if value is None else value
-        if key == "categories":
-            value = [code.strip() for code in (value if isinstance(value, list) else str(value).replace("，", ",").split(",")) if code.strip()]
-        elif key == "kind":
-            value = _KIND_BY_LABEL.get(str(value).strip(), str(value).strip())
-        elif key == "visibility":
-            value = _VISIBILITY_BY_LABEL.get(str(value).strip(), str(value).strip() or Visibility.INTERNAL)
-        elif key in ("effective_from", "expires_on") and hasattr(value, "isoformat"):
-            value = value.date().isoformat() if hasattr(value, "date") else value.isoformat()
-        data[key] = value if isinstance(value, list) else str(value).strip()
+            if str(name) not in _EXPORT_ONLY and not _blank(value):
+                problems.append(_("%(place)s：“%(name)s”不是可导入的列，可用的列：%(columns)s。")
+                                % {"place": place, "name": name, "columns": "、".join(_LABELS.values())})
+        elif key in data:
+            problems.append(_("%(place)s：“%(name)s”与另一列都是%(label)s，请只保留一个。")
+                            % {"place": place, "name": name, "label": _LABELS[key]})
+        else:
+            try:
+                data[key] = _PARSERS.get(key, _text)(value)
+            except _BadValue as error:
+                problems.append(f"{place} {_LABELS[key]}：{error}")
     data.setdefault("visibility", Visibility.INTERNAL)
-    return data
+    return data, problems
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def xlsx_place(index: int) -> str:
+    return _("第 %(n)d 行") % {"n": index + 2}  # row 1 is the header
+
+
+def json_place(index: int) -> str:
+    return _("第 %(n)d 条") % {"n": index + 1}
 
 
 def read_json(content: bytes) -> list[dict]:
     try:
         rows = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ImportRejected([f"不是有效的 UTF-8 JSON：{error}"]) from None
+        raise ImportRejected([_("不是有效的 UTF-8 JSON：%(error)s") % {"error": error}]) from None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise ImportRejected(["JSON 应为对象数组，每个对象一条知识。"])
+        raise ImportRejected([_("JSON 应为对象数组，每个对象一条知识。")])
     return rows
 
 
 def read_xlsx(stream) -> list[dict]:
+    """One dict per row after the header; a blank row stays as {} so positions match row numbers."""
     try:
         sheet = load_workbook(stream, read_only=True, data_only=True).worksheets[0]
     except Exception as error:  # openpyxl raises many kinds for a file that is not XLSX
-        raise ImportRejected([f"无法读取 XLSX 文件：{error}"]) from None
+        raise ImportRejected([_("无法读取 XLSX 文件：%(error)s") % {"error": error}]) from None
     rows = sheet.iter_rows(values_only=True)
-    headers = next(rows, None)
-    if not headers:
-        raise ImportRejected(["表格是空的：第一行应为表头（类型、标题、正文……）。"])
-    keys = {_HEADER_TO_KEY.get(str(header).strip()) for header in headers if header}
+    headers = ["" if header is None else str(header).strip() for header in next(rows, ())]
+    if not any(headers):
+        raise ImportRejected([_("表格是空的：第一行应为表头（类型、标题、正文……）。")])
+    _check_headers(headers)
+    # A column without a header is named by its letter; it only matters if a row fills it in.
+    names = [header or _("%(letter)s 列（没有表头）") % {"letter": get_column_letter(n)} for n, header in enumerate(headers, 1)]
+    return [dict(zip(names, row)) if any(not _blank(cell) for cell in row) else {} for row in rows]
+
+
+def _check_headers(headers: list[str]) -> None:
+    problems = [
+        _("表头“%(name)s”不是可导入的列，可用的列：%(columns)s。") % {"name": header, "columns": "、".join(_LABELS.values())}
+        for header in headers if header and header not in _HEADER_TO_KEY and header not in _EXPORT_ONLY
+    ]
+    keys = [_HEADER_TO_KEY.get(header) for header in headers if header in _HEADER_TO_KEY]
+    problems += [_("表头中有两列都是%(label)s，请只保留一列。") % {"label": _LABELS[key]}
+                 for key in dict.fromkeys(keys) if keys.count(key) > 1]
     missing = [header for key, header in COLUMNS if key in ("title", "body") and key not in keys]
     if missing:
-        raise ImportRejected([f"表头缺少列：{'、'.join(missing)}。"])
-    return [dict(zip(headers, row)) for row in rows if any(cell not in (None, "") for cell in row)]
+        problems.append(_("表头缺少列：%(columns)s。") % {"columns": "、".join(missing)})
+    if problems:
+        raise ImportRejected(problems)
 
 
-def import_rows(rows: list[dict], user) -> ImportResult:
-    """Create the articles as drafts (they go through review like any other)."""
+def read_upload(name: str, stream) -> tuple[list[dict], Callable[[int], str]]:
+    """The rows of an uploaded file, and how to name a row's place in it."""
+    if name.lower().endswith(".json"):
+        return read_json(stream.read()), json_place
+    if name.lower().endswith(".xlsx"):
+        return read_xlsx(stream), xlsx_place
+    raise ImportRejected([_("只支持 .xlsx 和 .json 文件。")])
+
+
+# ---------------------------------------------------------------- import
+
+
+def import_rows(rows: list[dict], user, place: Callable[[int], str] = xlsx_place) -> ImportResult:
+    """Create the articles as drafts (they go through review like any other); blank rows are skipped."""
     from rexian.knowledge import services
 
-    if len(rows) > MAX_ROWS:
-        raise ImportRejected([f"一次最多导入 {MAX_ROWS} 条，本文件有 {len(rows)} 条，请拆分后导入。"])
+    filled = [(index, raw) for index, raw in enumerate(rows) if not all(_blank(value) for value in raw.values())]
+    if len(filled) > MAX_ROWS:
+        raise ImportRejected([_("一次最多导入 %(max)d 条，本文件有 %(n)d 条，请拆分后导入。") % {"max": MAX_ROWS, "n": len(filled)}])
     prepared, problems = [], []
-    for number, raw in enumerate(rows, start=2):  # row 1 is the header in a spreadsheet
-        data = _normalise(raw)
+    for index, raw in filled:
+        data, row_problems = _normalise(raw, place(index))
+        problems += row_problems
+        if row_problems:
+            continue
         form = ArticleForm(data=data)
         if form.is_valid():
             prepared.append(data)
         else:
             for name, messages in form.errors.items():
-                problems.append(f"第 {number} 行 {dict(COLUMNS).get(name, name)}：{'；'.join(messages)}")
+                problems.append(f"{place(index)} {_LABELS.get(name, name)}：{'；'.join(messages)}")
     if problems:
         raise ImportRejected(problems)
     result = ImportResult()
     with transaction.atomic():
         for data in prepared:
-            result.created.append(services.create(user, data, note="导入"))
+            result.created.append(services.create(user, data, note=_("导入")))
     return result
-

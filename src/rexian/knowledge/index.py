@@ -22,6 +22,18 @@ def stats() -> IndexStats:
     return row
 
 
+def locked_stats() -> IndexStats:
+    """The index's lock: its one IndexStats row, locked until the transaction ends.
+
+    `reindex()` and `rebuild()` take it first, so they run one after the other
+    and neither sees the other's half-written postings. A caller that also
+    locks an article takes this lock before the article's: `rebuild()` writes
+    articles while it holds it. (SQLite runs one writing transaction at a time anyway.)
+    """
+    stats()
+    return IndexStats.objects.select_for_update().get(pk=1)
+
+
 def average_length(adding: int = 0) -> float:
     """Average indexed length, counting a document of `adding` tokens about to join."""
     totals = stats()
@@ -52,15 +64,16 @@ def count_terms(counts) -> None:
     TermStat.objects.filter(term__in=terms).update(documents=F("documents") + 1)
 
 
-def document_terms(article: Article) -> list[str]:
-    """Title and tags count twice: a match there says more than one in the body."""
+def document_terms(article: Article, version: int | None = None) -> list[str]:
+    """Title and tags count twice: a match there says more than one in the body.
+    Cut with dictionary `version` (by default the one this process last read)."""
     head = " ".join([article.title, *article.tag_list])
-    return text.terms(head, document=True) * 2 + text.terms(article.body, document=True)
+    return text.terms(head, document=True, version=version) * 2 + text.terms(article.body, document=True, version=version)
 
 
 def reindex(article: Article) -> None:
     with transaction.atomic():
-        stats()  # make sure the row exists before the F() updates below
+        version = locked_stats().dictionary_version
         locked = Article.objects.select_for_update().get(pk=article.pk)
         if locked.indexed_length:
             old_terms = list(Posting.objects.filter(article=locked).values_list("term", flat=True))
@@ -69,7 +82,7 @@ def reindex(article: Article) -> None:
             IndexStats.objects.filter(pk=1).update(documents=F("documents") - 1, tokens=F("tokens") - locked.indexed_length)
         length = 0
         if locked.status == ArticleStatus.PUBLISHED:
-            counts = Counter(document_terms(locked))
+            counts = Counter(document_terms(locked, version))
             length = sum(counts.values())
             Posting.objects.bulk_create(postings(locked, counts, average_length(length)))
             count_terms(counts)
@@ -80,23 +93,44 @@ def reindex(article: Article) -> None:
 
 
 def rebuild() -> int:
-    """Reindex everything (after changing the domain dictionary or synonyms)."""
+    """Reindex every published article with the dictionary as it is now; returns their number.
+
+    One transaction: searches meanwhile use the old index, and publishing waits
+    for the new one. The dictionary's version goes up with it, so every process
+    cuts its next query the new way.
+    """
     with transaction.atomic():
+        version = locked_stats().dictionary_version + 1
+        IndexStats.objects.filter(pk=1).update(dictionary_version=version)
         Posting.objects.all().delete()
         TermStat.objects.all().delete()
-        Article.objects.update(indexed_length=0)
-        IndexStats.objects.update_or_create(pk=1, defaults={"documents": 0, "tokens": 0})
-    text.clear_cache()
-    published = Article.objects.filter(status=ArticleStatus.PUBLISHED)
-    terms = {article.pk: Counter(document_terms(article)) for article in published.iterator()}
-    documents, tokens = len(terms), sum(sum(counts.values()) for counts in terms.values())
-    average = tokens / documents if documents else 1.0
-    with transaction.atomic():
+        # Only the rows that change are written (and so locked until the commit).
+        Article.objects.exclude(status=ArticleStatus.PUBLISHED).exclude(indexed_length=0).update(indexed_length=0)
+        published = Article.objects.filter(status=ArticleStatus.PUBLISHED).only("title", "tags", "body", "indexed_length")
+        terms, lengths_changed = {}, []
+        for article in published.iterator():
+            terms[article.pk] = counts = Counter(document_terms(article, version))
+            if article.indexed_length != sum(counts.values()):
+                article.indexed_length = sum(counts.values())
+                lengths_changed.append(article)
+        documents, tokens = len(terms), sum(sum(counts.values()) for counts in terms.values())
+        average = tokens / documents if documents else 1.0
         for pk, counts in terms.items():
-            article = Article(pk=pk)
-            Posting.objects.bulk_create(postings(article, counts, average), batch_size=5000)
-            Article.objects.filter(pk=pk).update(indexed_length=sum(counts.values()))
+            Posting.objects.bulk_create(postings(Article(pk=pk), counts, average), batch_size=5000)
+        Article.objects.bulk_update(lengths_changed, ["indexed_length"], batch_size=1000)
         frequencies = Counter(term for counts in terms.values() for term in counts)
         TermStat.objects.bulk_create([TermStat(term=t, documents=n) for t, n in frequencies.items()], batch_size=5000)
         IndexStats.objects.filter(pk=1).update(documents=documents, tokens=tokens)
     return documents
+
+
+def rebuild_after_commit(using=None, **_signal_kwargs) -> None:
+    """Receiver of every save and delete of a domain word or synonym.
+
+    Postings cut with the old dictionary no longer match queries cut with the
+    new one, so the index is rebuilt once the change is committed, once per
+    transaction however many words it changed.
+    """
+    connection = transaction.get_connection(using)
+    if not any(rebuild in callback for callback in connection.run_on_commit):
+        transaction.on_commit(rebuild, using=using)

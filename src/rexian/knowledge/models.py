@@ -182,7 +182,14 @@ class TermStat(models.Model):
 
 
 class IndexStats(models.Model):
-    """Totals BM25 needs (documents, tokens), kept exact by every (re)index, one row."""
+    """Totals BM25 needs (documents, tokens), kept exact by every (re)index, one row.
+
+    The row is also the index's lock (`index.locked_stats`), and
+    `dictionary_version` names the dictionary the postings were cut with:
+    `rebuild()` raises it, and every process cuts queries and articles with the
+    dictionary of the version it reads here.
+    """
 
     documents = models.PositiveIntegerField(default=0)
     tokens = models.PositiveBigIntegerField(default=0)
+    dictionary_version = models.PositiveBigIntegerField(default=0)

@@ -8,11 +8,14 @@ Ties are broken by article id. Whether an article is in force today (and
 public, for citizens) is checked on the best-scoring candidates afterwards,
 so the hot queries touch no other table.
 
-A query is four statements: document frequencies; the best candidates by
-every term's top postings (one UNION ALL) together with all their postings
-of the query's terms; whether the best candidates are in force; and the hits
-themselves. The first three are plain SQL read through a cursor
-(docs/benchmarks.md has the measurements).
+A query is four statements: document frequencies (and the dictionary's
+version, see text.py); the best candidates by every term's top postings (one
+UNION ALL) together with all their postings of the query's terms; whether the
+best candidates are in force; and the hits themselves. The first three are
+plain SQL read through a cursor (docs/benchmarks.md has the measurements).
+When the articles not in force (or not public) crowd the others out of the
+top postings, the candidates are chosen again among the eligible articles
+only, so a search finds what it would find were the others not indexed.
 """
 
 import heapq
@@ -56,9 +59,9 @@ def idf(documents: int, frequency: int) -> float:
     return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
-def query_terms(query: str) -> list[str]:
+def query_terms(query: str, analyser: text.Analyser | None = None) -> list[str]:
     seen: dict[str, None] = {}
-    for term in text.terms(query[:MAX_QUERY_LENGTH]):
+    for term in (analyser or text.analyser()).terms(query[:MAX_QUERY_LENGTH]):
         seen.setdefault(term, None)
     return list(seen)
 
@@ -75,44 +78,60 @@ def _placeholders(values: list) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _frequencies(terms: list[str]) -> tuple[int, dict[str, int]]:
-    """The number of indexed articles and the document frequencies of `terms`, in
-    one statement (the total only matters when some term is found)."""
-    if not terms:
-        return 0, {}
+def _frequencies(terms: list[str]) -> tuple[int, int, dict[str, int]]:
+    """The number of indexed articles, the dictionary's version and the document
+    frequencies of `terms`, in one statement."""
+    stats, stat = IndexStats._meta.db_table, TermStat._meta.db_table
     rows = _rows(
-        f"SELECT term, documents, (SELECT documents FROM {IndexStats._meta.db_table} WHERE id = 1)"
-        f" FROM {TermStat._meta.db_table} WHERE term IN ({_placeholders(terms)}) AND documents > 0",
+        f"SELECT stats.documents, stats.dictionary_version, stat.term, stat.documents FROM {stats} AS stats"
+        f" LEFT JOIN {stat} AS stat ON stat.term IN ({_placeholders(terms)}) AND stat.documents > 0"
+        f" WHERE stats.id = 1",
         terms,
     )
-    documents = rows[0][2] if rows else None
-    return documents or 0, {term: frequency for term, frequency, _documents in rows}
+    if not rows:
+        return 0, 0, {}
+    return rows[0][0], rows[0][1], {term: frequency for _total, _version, term, frequency in rows if term is not None}
 
 
-def _weights(terms: list[str]) -> dict[str, float]:
-    """IDF of the query's informative terms: single characters and very common
-    terms go when anything better is there; at most MAX_QUERY_TERMS, rarest first."""
-    documents, frequencies = _frequencies(terms)
+def _weights(query: str) -> tuple[dict[str, float], int]:
+    """IDF of the query's informative terms, and the most articles any of them is in.
+
+    Single characters and very common terms go when anything better is there;
+    at most MAX_QUERY_TERMS, rarest first. The query is cut again when the
+    index was built with another dictionary than this process's (changed by
+    another process): it would not match the postings otherwise.
+    """
+    analyser = text.analyser()
+    terms = query_terms(query, analyser)
+    if not terms:
+        return {}, 0
+    documents, version, frequencies = _frequencies(terms)
+    if version != analyser.version:
+        terms = query_terms(query, text.analyser(version))
+        documents, _version, frequencies = _frequencies(terms) if terms else (0, 0, {})
     if not documents:
-        return {}
+        return {}, 0
     found = [term for term in terms if term in frequencies]
     informative = [t for t in found if len(t) > 1 and frequencies[t] <= COMMON_SHARE * documents]
     chosen = sorted(informative or found, key=lambda t: frequencies[t])[:MAX_QUERY_TERMS]
-    return {term: idf(documents, frequencies[term]) for term in chosen}
+    return {term: idf(documents, frequencies[term]) for term in chosen}, max((frequencies[t] for t in chosen), default=0)
 
 
-def _candidate_postings(weights: dict[str, float], count: int) -> list[tuple[int, str, float]]:
+def _candidate_postings(weights: dict[str, float], count: int, among=None) -> list[tuple[int, str, float]]:
     """The query's postings of the `count` best articles by partial score, in one statement.
 
     Candidates come from each term's PER_TERM highest-weighted postings (a
     backward range scan of the covering index (term, weight, article),
     index-only on PostgreSQL), their partial scores summed in the database;
     only the candidates' postings travel back, for the exact scores.
+    `among`, a queryset of articles, restricts the candidates to those.
     """
     table = Posting._meta.db_table
+    among_sql, among_params = among.values("id").order_by().query.sql_with_params() if among is not None else ("", ())
+    restriction = f" AND article_id IN ({among_sql})" if among is not None else ""
     tops = " UNION ALL ".join(
         f"SELECT * FROM (SELECT article_id, weight * %s AS score FROM {table}"
-        f" WHERE term = %s ORDER BY weight DESC, article_id DESC LIMIT %s) AS top_{position}"
+        f" WHERE term = %s{restriction} ORDER BY weight DESC, article_id DESC LIMIT %s) AS top_{position}"
         for position in range(len(weights))
     )
     sql = (
@@ -122,7 +141,7 @@ def _candidate_postings(weights: dict[str, float], count: int) -> list[tuple[int
         f" JOIN candidates ON candidates.article_id = posting.article_id"
         f" WHERE posting.term IN ({_placeholders(list(weights))})"
     )
-    params = [value for term, term_idf in weights.items() for value in (term_idf, term, PER_TERM)]
+    params = [value for term, term_idf in weights.items() for value in (term_idf, term, *among_params, PER_TERM)]
     return _rows(sql, [*params, count, *weights])
 
 
@@ -149,7 +168,7 @@ def _by_score(item: tuple[int, float]) -> tuple[float, int]:
     return -item[1], item[0]
 
 
-def _ranked(weights: dict[str, float], limit: int) -> list[tuple[int, float]]:
+def _ranked(weights: dict[str, float], limit: int, among=None) -> list[tuple[int, float]]:
     """Score-at-a-time BM25: candidates from each term's highest-weighted postings,
     then exact scores for the best candidates.
 
@@ -160,7 +179,7 @@ def _ranked(weights: dict[str, float], limit: int) -> list[tuple[int, float]]:
     each database, only choose the candidates.)
     """
     order = {term: position for position, term in enumerate(weights)}
-    rows = sorted(_candidate_postings(weights, max(RESCORE, limit)), key=lambda row: order[row[1]])
+    rows = sorted(_candidate_postings(weights, max(RESCORE, limit), among), key=lambda row: order[row[1]])
     exact: dict[int, float] = {}
     for article, term, weight in rows:
         exact[article] = exact.get(article, 0.0) + weights[term] * weight
@@ -189,7 +208,7 @@ def _in_force(ranked: list[tuple[int, float]], public_only: bool) -> set[int]:
 
 
 def search(query: str, limit: int = 10, public_only: bool = False) -> list[Hit]:
-    weights = _weights(query_terms(query))
+    weights, longest = _weights(query)
     if not weights:
         return []
     for factor in CANDIDATE_ROUNDS:
@@ -198,6 +217,11 @@ def search(query: str, limit: int = 10, public_only: bool = False) -> list[Hit]:
         hits = [(pk, score) for pk, score in ranked if pk in eligible][:limit]
         if len(hits) == limit or len(ranked) < limit * factor:
             break
+    every_match_seen = len(ranked) < limit * factor and longest <= PER_TERM
+    if len(hits) < min(limit, len(ranked)) and not every_match_seen:
+        # Articles not in force (or not public) filled the top postings: choose among the others only.
+        eligible_articles = Article.objects.current().public() if public_only else Article.objects.current()
+        hits = _ranked(weights, limit, among=eligible_articles)
     # Bodies can be long (whole policies): they are read for the hits only.
     articles = Article.objects.select_related("department").in_bulk([pk for pk, _score in hits])
     found = [(articles[pk], score) for pk, score in hits if pk in articles]  # unless deleted meanwhile

@@ -5,6 +5,7 @@ ArticleEvent, and keeps the search index in step, all in one transaction.
 """
 
 import difflib
+from datetime import datetime, time
 
 from django.db import transaction
 from django.db.models import F
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from rexian.accounts.roles import Role
 from rexian.knowledge.choices import ArticleStatus, UsageKind
 from rexian.knowledge.forms import ArticleForm
-from rexian.knowledge.index import reindex
+from rexian.knowledge.index import locked_stats, reindex
 from rexian.knowledge.models import Article, ArticleEvent, ArticleUsage, ArticleVersion
 from rexian.orders.services.errors import InvalidInput, InvalidTransition, NotAllowed
 
@@ -116,6 +117,7 @@ def transition(article: Article, action: str, user, note: str = "") -> Article:
     if not (user.has_role(*roles) and allowed_editor):
         raise NotAllowed(_("您不能对这条知识执行“%(a)s”。") % {"a": ACTION_LABELS[action]})
     with transaction.atomic():
+        locked_stats()  # the index's lock before the article's (see there)
         locked = Article.objects.select_for_update().get(pk=article.pk)
         if locked.status not in sources:
             raise InvalidTransition(
@@ -146,11 +148,17 @@ def allowed_actions(article: Article, user) -> list[str]:
 def expire_due(today=None) -> int:
     """Mark published articles past their expiry date as expired (run by the worker)."""
     today = today or timezone.localdate()
+    due = Article.objects.filter(status=ArticleStatus.PUBLISHED, expires_on__lt=today)
     count = 0
-    for article in Article.objects.filter(status=ArticleStatus.PUBLISHED, expires_on__lt=today):
+    for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
-            Article.objects.filter(pk=article.pk).update(status=ArticleStatus.EXPIRED, updated_at=timezone.now())
-            article.status = ArticleStatus.EXPIRED
+            locked_stats()  # the index's lock before the article's (see there)
+            # Checked again under the lock: an editor may have revised or withdrawn it meanwhile.
+            article = due.select_for_update().filter(pk=pk).first()
+            if article is None:
+                continue
+            article.status, article.updated_at = ArticleStatus.EXPIRED, timezone.now()
+            article.save(update_fields=["status", "updated_at"])
             _event(article, "expire", ArticleStatus.PUBLISHED, None, _("超过失效日期"))
             reindex(article)
         count += 1
@@ -172,11 +180,26 @@ def diff(old: ArticleVersion, new: ArticleVersion) -> list[tuple[str, str]]:
     return out
 
 
-def record_usage(article: Article, user, kind: str, order=None, query: str = "") -> None:
-    ArticleUsage.objects.create(article=article, user=user, kind=kind, order=order, query=query[:200])
+def record_usage(article: Article, user, kind: str, order=None, query: str = "") -> bool:
+    """Log a use and count it on the article; False when it was not counted.
+
+    "Did not help" counts once per user, article and day: the button is
+    pressed without an order, and repeated clicks (or a retried request) are
+    one judgement, not several; the same user meeting the article on another
+    day judges it again.
+    """
     counter = {UsageKind.USED: "used_count", UsageKind.NOT_HELPFUL: "not_helpful_count"}.get(kind)
-    if counter:
-        Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    with transaction.atomic():
+        if kind == UsageKind.NOT_HELPFUL:
+            # The article's lock makes two clicks at the same moment count once.
+            Article.objects.select_for_update().only("id").get(pk=article.pk)
+            today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+            if ArticleUsage.objects.filter(article=article, user=user, kind=kind, created_at__gte=today).exists():
+                return False
+        ArticleUsage.objects.create(article=article, user=user, kind=kind, order=order, query=query[:200])
+        if counter:
+            Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    return True
 
 
 def answer_with_article(order, article: Article, user, content: str = ""):

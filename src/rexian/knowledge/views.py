@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,28 +18,26 @@ from rexian.knowledge.choices import ArticleKind, ArticleStatus, UsageKind
 from rexian.knowledge.forms import ArticleForm
 from rexian.knowledge.models import Article
 from rexian.knowledge.search import search
+from rexian.orders.queues import page_of
 from rexian.orders.services.errors import WorkflowError
-
-PAGE = 30
 
 
 @login_required
 def article_list(request):
-    query = request.GET.get("q", "").strip()
+    """Every article, newest change first, for staff; the text search covers drafts and reviews too
+    (the ranked search, for agents on the phone, covers only what is published)."""
+    query = request.GET.get("q", "").strip()[:200]
     kind = request.GET.get("kind", "")
     status = request.GET.get("status", "")
-    if query:
-        hits = search(query, limit=PAGE)
-        rows = [(hit.article, hit.snippet) for hit in hits if not kind or hit.article.kind == kind]
-    else:
-        articles = Article.objects.select_related("department").order_by("-updated_at")
-        if kind:
-            articles = articles.filter(kind=kind)
-        if status:
-            articles = articles.filter(status=status)
-        rows = [(article, None) for article in articles[:PAGE]]
+    articles = Article.objects.select_related("department").order_by("-updated_at", "-pk")
+    if kind:
+        articles = articles.filter(kind=kind)
+    if status:
+        articles = articles.filter(status=status)
+    for word in query.split():
+        articles = articles.filter(Q(title__icontains=word) | Q(body__icontains=word))
     return render(request, "knowledge/list.html", {
-        "rows": rows, "query": query, "kind": kind, "status": status,
+        "page": page_of(articles, request.GET.get("page")), "query": query, "kind": kind, "status": status,
         "kinds": ArticleKind.choices, "statuses": ArticleStatus.choices,
         "may_create": services.may_edit(None, request.user),
     })
@@ -141,14 +140,18 @@ def export(request, fmt):
     if not request.user.has_role(Role.SUPERVISOR, Role.REVIEWER):
         raise PermissionDenied
     articles = Article.objects.all()
-    record(request.user, AuditAction.EXPORT, summary=f"导出知识库（{fmt}）", request=request)
     stamp = timezone.localdate().isoformat()
     if fmt == "json":
         response = HttpResponse(importexport.export_json(articles), content_type="application/json; charset=utf-8")
     else:
         response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        importexport.export_xlsx(articles, response)
+        try:
+            importexport.export_xlsx(articles, response)
+        except importexport.ExportRefused as error:
+            messages.error(request, error.message)
+            return redirect("knowledge:list")
         fmt = "xlsx"
+    record(request.user, AuditAction.EXPORT, summary=f"导出知识库（{fmt}）", request=request)
     response["Content-Disposition"] = f'attachment; filename="knowledge-{stamp}.{fmt}"'
     return response
 
@@ -166,13 +169,8 @@ def import_file(request):
         messages.error(request, "请选择不超过 20 MB 的 XLSX 或 JSON 文件。")
         return redirect("knowledge:list")
     try:
-        if upload.name.lower().endswith(".json"):
-            rows = importexport.read_json(upload.read())
-        elif upload.name.lower().endswith(".xlsx"):
-            rows = importexport.read_xlsx(upload)
-        else:
-            raise importexport.ImportRejected(["只支持 .xlsx 和 .json 文件。"])
-        result = importexport.import_rows(rows, request.user)
+        rows, place = importexport.read_upload(upload.name, upload)
+        result = importexport.import_rows(rows, request.user, place)
     except importexport.ImportRejected as error:
         for problem in error.problems[:20]:
             messages.error(request, problem)
