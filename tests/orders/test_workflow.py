@@ -640,12 +640,13 @@ def test_merged_orders_follow_the_master_at_approval(master, make_order, carry):
     assert Callback.objects.filter(order__in=[master, first, second]).count() == 3
 
 
-def test_merged_orders_follow_a_direct_answer(master, make_order, carry, settings):
+def test_merged_orders_follow_a_direct_answer_and_are_each_called_back(master, make_order, carry, settings):
+    # Sampling may skip the master's citizen, never a merged one: each still hears from the centre.
     settings.REXIAN = {**settings.REXIAN, "DIRECT_ANSWER_SAMPLE_PERCENT": 0}
     duplicate = carry(make_order(order_type="consult"), ("merge", "dispatcher", {"master": master.number}))
     carry(master, ("direct_answer", "agent", {"content": "已答复"}))
     duplicate.refresh_from_db()
-    assert duplicate.state == "closed" and duplicate.callback_exemption.startswith("未抽中回访")
+    assert duplicate.state == "callback" and duplicate.callbacks.get().status == "pending"
 
 
 def test_it_never_strands_a_merged_order_behind_a_finished_master(awaiting_callback, make_order, carry):

@@ -173,6 +173,8 @@ def _walk(users, clock, data, start, types):
         current = WorkOrder.objects.get(pk=order.pk).version
         version = {None: None, "current": current, "stale": current - 1}[step["version"]]
         followers = list(WorkOrder.objects.filter(master=order, state="merged").values_list("pk", flat=True))
+        awaiting = list(WorkOrder.objects.filter(master=order, state="callback").values_list("pk", flat=True))
+        former_master = WorkOrder.objects.get(pk=order.pk).master_id
         before = _snapshot(orders)
         try:
             workflow.perform(order, name, user, _data_for(name, step, orders), expected_version=version)
@@ -185,6 +187,15 @@ def _walk(users, clock, data, start, types):
             expected[order.pk] += 1
             if name in ("approve", "direct_answer"):
                 for pk in followers:
+                    expected[pk] += 1
+            # Merging, un-merging and a merged citizen's own 重办 touch the master too.
+            if name == "merge":
+                expected[WorkOrder.objects.get(pk=order.pk).master_id] += 1
+            if name in ("unmerge", "callback") and former_master and WorkOrder.objects.get(pk=order.pk).master_id is None:
+                expected[former_master] += 1
+            # A master's 重办 takes back the merged orders still waiting for their callback.
+            if name == "callback" and WorkOrder.objects.get(pk=order.pk).state == "handling":
+                for pk in awaiting:
                     expected[pk] += 1
         _check_invariants(orders, expected)
     taken = set(WorkOrderEvent.objects.filter(order__in=orders).values_list("action", flat=True))

@@ -13,3 +13,4 @@ class CallbackStatus(models.TextChoices):
     PENDING = "pending", _("待回访")
     DONE = "done", _("已回访")
     UNREACHABLE = "unreachable", _("未联系上")
+    CANCELLED = "cancelled", _("已取消")  # the answer it was for no longer stands (the master went to 重办)

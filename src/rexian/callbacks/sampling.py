@@ -3,7 +3,7 @@
 Rules (`CallbackSamplingRule`, admin-editable) give a percentage per type,
 category and route (dispatched or direct answer); the most specific active
 rule wins. The defaults seeded by the migration call back every complaint and
-report. The draw is a hash of the order number, so it is reproducible and
+report; merged orders are always called back. The draw is a hash of the order number, so it is reproducible and
 cannot be gamed by retrying.
 """
 
@@ -41,7 +41,15 @@ def sample_percent(order, direct: bool) -> int:
 
 
 def needs_callback(order, direct: bool) -> tuple[bool, str]:
-    """(True, "") or (False, the exemption reason recorded on the order)."""
+    """(True, "") or (False, the exemption reason recorded on the order).
+
+    A merged order (并单) following its master's answer is never sampled out: the
+    citizen was not handled on their own, and the callback is their only say on
+    the shared answer (and their way to a 重办). Exemptions that apply to every
+    order belong before this rule.
+    """
+    if order.master_id:
+        return True, ""
     percent = sample_percent(order, direct)
     if _draw(order.number) < percent:
         return True, ""

@@ -9,6 +9,7 @@ EVENT_LABELS = {
     "register": _("受理登记"),
     "merge_in": _("并入工单"),
     "follow_master": _("随主工单办结"),
+    "follow_master_redo": _("随主工单重办"),
     "callback_attempt": _("回访未接通"),
     "redo": _("回访不满意重办"),
     "due_soon": _("临期提醒"),

@@ -210,7 +210,10 @@ class WorkOrder(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in OPEN_STATES
+        """Not finished for the citizen. A merged order counts: it follows a master that is
+        still open (a master cannot end while orders are merged into it), although it is
+        nobody's work item and so not in OPEN_STATES (queues, supervision, indexes)."""
+        return self.state in OPEN_STATES or self.state == State.MERGED
 
     @property
     def deadline_running(self) -> bool:

@@ -169,7 +169,7 @@ def _step(event) -> str:
         return _("已正式答复")
     if action == "merge":
         return _("已与同类诉求合并办理")
-    if action == "redo":
+    if action in ("redo", "follow_master_redo"):
         return _("已重新办理")
     if action == "callback":
         return _("回访完成，已办结")

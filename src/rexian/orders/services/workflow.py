@@ -156,15 +156,39 @@ def _to_callback_or_close(ctx: Context, order: WorkOrder, direct: bool) -> None:
         order.closed_at = ctx.now
 
 
+def _touch(other: WorkOrder, now) -> None:
+    """Bump the version of an order changed alongside the one acted on (a master, a merged order).
+
+    Guarded like perform()'s own bump: on SQLite, which has no row locks, it is
+    what turns a concurrent change of that order into a Conflict, and it tells
+    ETag/If-Match clients of that order that something happened to it.
+    """
+    if not WorkOrder.objects.filter(pk=other.pk, version=other.version).update(version=other.version + 1, updated_at=now):
+        raise Conflict(_("工单 %(n)s 已被他人更新，请刷新后再操作。") % {"n": other.number})
+    other.version, other.updated_at = other.version + 1, now
+
+
 def _follow_master(ctx: Context, direct: bool, on_time: bool) -> None:
     """Merged orders share the master's reply; each citizen still gets a callback."""
     for child in ctx.order.merged_orders.select_for_update().filter(state=State.MERGED):
         before = child.state
         _to_callback_or_close(ctx, child, direct)
-        child.version += 1
-        child.updated_at = ctx.now
+        _touch(child, ctx.now)
         child.save()
         _write_event(child, ctx.user, "follow_master", before, child.state, None, "", {"master": ctx.order.number, "on_time": on_time}, ctx.now)
+
+
+def _follow_master_back(ctx: Context) -> None:
+    """The master goes to 重办: its merged orders still waiting for their callback go back
+    with it (their callback is for an answer that no longer stands) and follow its next
+    approval. Those already called back and closed stay closed."""
+    for child in ctx.order.merged_orders.select_for_update().filter(state=State.CALLBACK):
+        child.callbacks.filter(status=CallbackStatus.PENDING).update(status=CallbackStatus.CANCELLED, completed_at=ctx.now)
+        child.state = State.MERGED
+        _touch(child, ctx.now)
+        child.save()
+        _write_event(child, ctx.user, "follow_master_redo", State.CALLBACK, State.MERGED, None, "",
+                     {"master": ctx.order.number}, ctx.now)
 
 
 def _on_time(order, replied_at) -> bool:
@@ -293,6 +317,7 @@ def _merge(ctx):
     ctx.move(State.MERGED)
     ctx.event("merge", State.MERGED, note=ctx.data.get("note", ""), master=master.number)
     _write_event(master, ctx.user, "merge_in", master.state, master.state, None, "", {"merged": ctx.order.number}, ctx.now)
+    _touch(master, ctx.now)
 
 
 @action("unmerge", gettext_lazy("解除并单"), {Role.DISPATCHER}, {State.MERGED}, f.RequiredNoteForm)
@@ -304,6 +329,7 @@ def _unmerge(ctx):
     ctx.event("unmerge", State.REGISTERED, note=ctx.data["note"], master=master.number)
     _write_event(master, ctx.user, "unmerge_out", master.state, master.state, None, ctx.data["note"],
                  {"unmerged": ctx.order.number}, ctx.now)
+    _touch(master, ctx.now)
 
 
 def _has_pending_extension(order, user):
@@ -545,8 +571,10 @@ def _callback(ctx):
         callback.status = CallbackStatus.DONE
     callback.result, callback.completed_at = result, ctx.now
     reopen = bool(data.get("reopen"))
-    if reopen and not order.assignments.filter(role=AssignmentRole.LEAD, status=AssignmentStatus.DONE).exists():
-        raise InvalidInput(_("直接答复的工单没有承办单位，不能转重办，请重新受理派单。"), {"reopen": [_("没有承办单位")]})
+    master = None
+    if order.master_id:  # a merged citizen, called back on the master's answer
+        master = (WorkOrder.objects.select_for_update() if reopen else WorkOrder.objects).get(pk=order.master_id)
+    redo_unit = _redo_unit(order, master) if reopen else None
     callback.reopened = reopen
     callback.save()
     if reopen:
@@ -555,20 +583,63 @@ def _callback(ctx):
         order.due_at, order.due_provisional = due.at, due.provisional
         order.due_soon_notified_at = order.overdue_notified_at = None
         order.redo_count += 1
-        lead = _reopen_to_last_unit(ctx)
-        ctx.event("redo", State.HANDLING, unit=lead.unit, note=data.get("note", ""), result=result, attempt=callback.attempts)
-        _notify_unit(order, lead.unit, "redo", _("回访不满意，工单重办：%(n)s") % {"n": order.number}, ctx.now)
+        if master is None:
+            lead = _reopen_to_last_unit(ctx)
+            _follow_master_back(ctx)
+            ctx.event("redo", State.HANDLING, unit=lead.unit, note=data.get("note", ""), result=result, attempt=callback.attempts)
+            message = _("回访不满意，工单重办：%(n)s") % {"n": order.number}
+        else:
+            lead = _redo_apart_from_master(ctx, master, redo_unit)
+            ctx.event(
+                "redo", State.HANDLING, unit=lead.unit, note=data.get("note", ""), result=result, attempt=callback.attempts,
+                master=master.number,
+            )
+            message = _("回访不满意，工单重办：%(n)s（原并入 %(m)s 办理）") % {"n": order.number, "m": master.number}
+        _notify_unit(order, lead.unit, "redo", message, ctx.now)
         return
     order.closed_at = ctx.now
     ctx.move(State.CLOSED)
     ctx.event(
-        "callback", State.CLOSED, unit=_last_handling_unit(order), note=data.get("note", ""), result=result,
+        "callback", State.CLOSED, unit=_last_handling_unit(master or order), note=data.get("note", ""), result=result,
         attempt=callback.attempts,
     )
 
 
+def _redo_unit(order, master):
+    """The unit a 重办 goes to: the one that gave the answer the citizen judged, or why there is none."""
+    unit = _last_handling_unit(master or order)
+    if unit is not None:
+        return unit
+    if master is not None:
+        raise InvalidInput(
+            _("该工单随主工单 %(m)s 直接答复，没有承办单位，不能转重办：请不选“转重办”完成回访，再为市民重新受理派单。")
+            % {"m": master.number},
+            {"reopen": [_("主工单为直接答复，没有承办单位")]},
+        )
+    raise InvalidInput(_("直接答复的工单没有承办单位，不能转重办，请重新受理派单。"), {"reopen": [_("没有承办单位")]})
+
+
+def _redo_apart_from_master(ctx, master, unit) -> Assignment:
+    """重办 for a merged citizen who is not satisfied: the unit that answered the master
+    handles this order again on its own, and it leaves the merge (the master and the
+    other citizens keep their answer). Both timelines record it."""
+    lead = _create_assignments(ctx, unit, [])
+    lead.status, lead.accepted_at = AssignmentStatus.ACCEPTED, ctx.now
+    lead.save()
+    ctx.order.master = None
+    ctx.move(State.HANDLING)
+    _write_event(
+        master, ctx.user, "unmerge_out", master.state, master.state, None, _("被并入的工单回访不满意，单独重办"),
+        {"unmerged": ctx.order.number, "redo": True}, ctx.now,
+    )
+    _touch(master, ctx.now)
+    return lead
+
+
 def _last_handling_unit(order):
-    """The unit whose reply the citizen judged (None for a direct answer): satisfaction is counted against it."""
+    """The unit whose reply the citizen judged (None for a direct answer): satisfaction is counted against it.
+
+    For a merged citizen pass the master: its reply is the one they judged."""
     lead = (
         order.assignments.select_related("unit")
         .filter(role=AssignmentRole.LEAD, status=AssignmentStatus.DONE)

@@ -42,8 +42,11 @@ def intake(request):
     can_dispatch = request.user.has_role(*workflow.ACTIONS["dispatch"].roles)
     if request.method == "POST":
         form = IntakeForm(data=request.POST)
-        article = _article_to_answer_with(request)
+        article = None
         try:
+            # Checked before anything is registered: an answer the agent chose and did not
+            # give must not turn silently into a registered, unanswered order.
+            article = _article_to_answer_with(request)
             with transaction.atomic():
                 order = intake_service.register(request.user, request.POST)
                 if article is not None:
@@ -64,9 +67,23 @@ def intake(request):
 
 
 def _article_to_answer_with(request) -> Article | None:
-    """The knowledge article the agent chose to answer with (直接答复), if any."""
-    raw = request.POST.get("answer_article", "")
-    return Article.objects.current().filter(pk=int(raw)).first() if raw.isdigit() else None
+    """The knowledge article the agent chose to answer with (直接答复), if any.
+
+    Raises InvalidInput when the choice cannot be honoured, typically an article
+    withdrawn or expired since it was suggested.
+    """
+    raw = request.POST.get("answer_article", "").strip()
+    if not raw:
+        return None
+    article = Article.objects.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() else None
+    if article is None:
+        raise InvalidInput(_("所选的答复知识不存在，工单未受理：请重新选择知识答复，或不引用知识直接保存受理。"))
+    if not article.is_current():
+        raise InvalidInput(
+            _("所选知识“%(t)s”已撤回或失效，不再是现行口径，工单未受理：请另选一条现行知识答复，或不引用知识直接保存受理。")
+            % {"t": article.title},
+        )
+    return article
 
 
 @require_GET
