@@ -356,7 +356,10 @@ def _detail(order: WorkOrder, request) -> dict:
         "latitude": order.latitude,
         "longitude": order.longitude,
         "master": order.master.number if order.master_id else None,
-        "merged": [child.number for child in order.merged_orders.all()],
+        # Only the children this user may open: a department sees the master, not duplicates merged before it came.
+        "merged": list(
+            WorkOrder.objects.visible_to(user).filter(master=order).order_by("number").values_list("number", flat=True)
+        ),
         "dispatch_count": order.dispatch_count,
         "return_count": order.return_count,
         "redo_count": order.redo_count,
@@ -383,7 +386,6 @@ DETAIL_PREFETCH = (
     Prefetch("extensions", queryset=ExtensionRequest.objects.select_related("unit", "requested_by", "decided_by")),
     Prefetch("supervisions", queryset=Supervision.objects.select_related("unit", "issued_by")),
     Prefetch("callbacks", queryset=Callback.objects.select_related("agent")),
-    Prefetch("merged_orders", queryset=WorkOrder.objects.only("number", "master_id")),
 )
 
 

@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rexian.orders import privacy, queues
+from rexian.orders.models import WorkOrder
 from rexian.orders.services import workflow
 from rexian.orders.services.errors import InvalidInput, UnknownAction, WorkflowError
 from rexian.orders.views.base import show_errors, visible_order
 from rexian.routing import suggestions
-from rexian.routing.duplicates import similar_open_orders
+from rexian.routing.duplicates import MASTER_STATES, repeat_call_orders, similar_open_orders
 from rexian.routing.models import ModelKind
 
 DETAIL_RELATIONS = ("citizen", "category", "current_unit", "created_by", "master")
@@ -41,7 +42,7 @@ def _render(request, order, failed=None):
     """The detail page; `failed` is (action name, bound form) of an action refused as invalid input."""
     failed_name, failed_form = failed or ("", None)
     available = workflow.available_actions(order, request.user)
-    routing = _routing_help(order, request.user, {spec.name for spec in available})
+    routing = _routing_help(order, request.user, {spec.name for spec in available}, request.GET.get("merge_master", ""))
     # What came in and went out on the citizen's channel, with delivery status (rexian.channels).
     channel_messages = list(order.channel_messages.prefetch_related("attachments"))
     panels = sorted(
@@ -66,7 +67,9 @@ def _render(request, order, failed=None):
         "supervisions": order.supervisions.select_related("unit", "issued_by"),
         "callbacks": order.callbacks.select_related("agent"),
         "events": order.events.select_related("actor", "unit"),
-        "merged_orders": order.merged_orders.all(),
+        # Only the children this user may open: a department sees the master, not
+        # duplicates merged in before any assignment reached it.
+        "merged_orders": WorkOrder.objects.visible_to(request.user).filter(master=order).order_by("number"),
         "channel_messages": channel_messages,
         # What the citizen sent along (portal and WeChat photos, e-mail attachments): rexian.channels.attachments.
         "attachments": [attachment for message in channel_messages for attachment in message.attachments.all()],
@@ -78,24 +81,36 @@ def _render(request, order, failed=None):
 ROUTED_ACTIONS = {"dispatch", "reassign", "designate"}
 
 
-def _routing_help(order, user, available: set[str]) -> dict:
+def _routing_help(order, user, available: set[str], merge_master: str = "") -> dict:
     """For whoever may dispatch: suggested units and categories, and 并单 candidates.
 
     The unit is pre-selected in the dispatch form only when the catalogue and a
     confident model agree (rexian.routing.suggestions.preselected_unit).
+    `merge_master` (?merge_master=<number>, the candidates' "设为主工单" link)
+    fills the merge form's master field when it names one of the candidates.
     """
     if not available & (ROUTED_ACTIONS | {"merge"}):
         return {}
     unit = suggestions.for_order(order, ModelKind.UNIT)
     category = suggestions.for_order(order, ModelKind.CATEGORY)
     preselect = suggestions.preselected_unit(unit)
+    similar = similar_open_orders(user, f"{order.title} {order.content} {order.address}", order.area_code,
+                                  exclude_phone=order.contact_phone, exclude=order)
+    repeat = repeat_call_orders(user, order)
+    initial = {name: {"unit": preselect} for name in ROUTED_ACTIONS} if preselect else {}
+    can_merge = "merge" in available
+    masters = {other.number for other, _score in similar} | {call.order.number for call in repeat}
+    if can_merge and merge_master in masters:
+        initial["merge"] = {"master": merge_master}
     return {
         "unit": unit,
         "category": category,
         "preselected": preselect,
-        "initial": {name: {"unit": preselect} for name in ROUTED_ACTIONS} if preselect else {},
-        "similar": similar_open_orders(user, f"{order.title} {order.content} {order.address}", order.area_code,
-                                       exclude_phone=order.contact_phone, exclude=order),
+        "initial": initial,
+        "similar": similar,
+        # (RepeatCall, may be picked as merge master here): the same caller's other open orders.
+        "repeat": [(call, can_merge and call.order.state in MASTER_STATES) for call in repeat],
+        "can_merge": can_merge,
     }
 
 

@@ -183,25 +183,33 @@
     var similar = document.getElementById("similar-orders");
     if (!kb || !similar) return;
     var timer = null;
-    var asked = "";
+    var askedArticles = "";
+    var askedSimilar = "";
 
+    // Articles depend on what is said; similar orders also on where (address, area)
+    // and who (the caller's own orders are left out), so each is asked again when
+    // its own inputs change: typing the address after the content refreshes them.
     function refresh() {
       var query = (field("id_title") + " " + field("id_content")).trim();
-      if (query.length < 2 || query === asked) return;
-      asked = query;
-      getJSON(kb.dataset.url + "?q=" + encodeURIComponent(query.slice(0, 500)))
-        .then(function (data) { if (query === asked) renderArticles(kb, data, query); })
-        .catch(function () { asked = ""; });
+      if (query.length < 2) return;
+      if (query !== askedArticles) {
+        askedArticles = query;
+        getJSON(kb.dataset.url + "?q=" + encodeURIComponent(query.slice(0, 500)))
+          .then(function (data) { if (query === askedArticles) renderArticles(kb, data, query); })
+          .catch(function () { askedArticles = ""; });
+      }
       var params = new URLSearchParams({
-        title: field("id_title"), content: field("id_content"), address: field("id_address"),
-        area_code: field("id_area_code"), phone: field("id_phone"),
-      });
-      getJSON(similar.dataset.url + "?" + params.toString())
-        .then(function (data) { if (query === asked) renderSimilar(similar, data); })
-        .catch(function () { asked = ""; });
+        title: field("id_title"), content: field("id_content"), address: field("id_address").trim(),
+        area_code: field("id_area_code").trim(), phone: field("id_phone").replace(/[^\d+]/g, ""),
+      }).toString();
+      if (params === askedSimilar) return;
+      askedSimilar = params;
+      getJSON(similar.dataset.url + "?" + params)
+        .then(function (data) { if (params === askedSimilar) renderSimilar(similar, data); })
+        .catch(function () { askedSimilar = ""; });
     }
 
-    ["id_title", "id_content", "id_address"].forEach(function (id) {
+    ["id_title", "id_content", "id_address", "id_area_code", "id_phone"].forEach(function (id) {
       var node = document.getElementById(id);
       if (!node) return;
       node.addEventListener("input", function () {
