@@ -4,14 +4,22 @@ from django.shortcuts import render
 
 from rexian.accounts.roles import Role
 from rexian.orders.views.base import role_required
-from rexian.routing.hotissues import hot_issues, orders_of
+from rexian.routing.hotissues import hot_issue_survey, orders_of
 
 WINDOWS = (1, 7, 30)
+DEFAULT_WINDOW = 7
 
 
 @role_required(Role.SUPERVISOR, Role.DISPATCHER)
 def hot_issue_list(request):
-    days = int(request.GET.get("days", 7)) if request.GET.get("days", "7").isdigit() else 7
-    days = days if days in WINDOWS else 7
-    issues = [(issue, orders_of(issue)[:10]) for issue in hot_issues(days)]
-    return render(request, "routing/hot_issues.html", {"issues": issues, "days": days, "windows": WINDOWS})
+    # Only the offered windows: anything else (?days=², ?days=abc, ?days=3) falls back with a notice.
+    asked = request.GET.get("days", str(DEFAULT_WINDOW))
+    days = next((d for d in WINDOWS if asked == str(d)), None)
+    survey = hot_issue_survey(days or DEFAULT_WINDOW)
+    return render(request, "routing/hot_issues.html", {
+        "issues": [(issue, orders_of(issue)[:10]) for issue in survey.issues],
+        "survey": survey,
+        "days": survey.days,
+        "windows": WINDOWS,
+        "invalid_days": asked if days is None else None,
+    })
