@@ -36,6 +36,7 @@ class LabelledMessage:
 def read_labelled_csv(path: str | Path) -> list[LabelledMessage]:
     """All rows of a UTF-8 CSV (a BOM is accepted); raises DatasetError when unusable."""
     path = Path(path)
+    reader = None
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -56,8 +57,20 @@ def read_labelled_csv(path: str | Path) -> list[LabelledMessage]:
             ]
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path}: is a directory; give the path of a CSV file inside it") from None
     except UnicodeDecodeError as error:
         raise DatasetError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except csv.Error as error:
+        # e.g. a field over csv.field_size_limit() (131,072 characters): usually an unclosed quote.
+        line = reader.line_num + 1 if reader is not None else 1  # the failed record is not counted yet
+        raise DatasetError(
+            f"{path}: not a readable CSV file in the row starting on line {line} ({error}); check the quoting there "
+            f"(an unclosed quote runs on to the end of the file) or shorten that field "
+            f"(at most {csv.field_size_limit()} characters)"
+        ) from None
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot be read ({error.strerror or error}); check the path and its permissions") from None
     if not messages:
         raise DatasetError(f"{path}: no data rows")
     unlabelled = [message.id for message in messages if not message.label]

@@ -6,8 +6,11 @@ from rexian.routing.models import Suggestion
 
 
 def production_accuracy(since=None, kind: str = "unit") -> dict:
-    """Of the orders dispatched after a suggestion: how often the best suggestion was
-    taken, how often the chosen unit was among the three, and how often it returned them."""
+    """Of the orders whose first dispatch was recorded (every one since suggestions are
+    recorded at dispatch): how often the suggested unit was taken (the catalogue's,
+    else the model's best: suggestions.suggested_unit), how often the chosen unit was
+    among the model's three, how often it returned them, and how often a unit was
+    pre-selected on the page the dispatcher saw (0 for dispatches nobody looked at)."""
     rows = Suggestion.objects.filter(kind=kind).exclude(chosen_code="")
     if since is not None:
         rows = rows.filter(created_at__gte=since)

@@ -6,7 +6,8 @@ from django.utils.html import format_html
 from rexian.core.admin import AuditedAdmin, ReadOnlyAdmin
 from rexian.routing import catalogue
 from rexian.routing.models import CatalogueRule, RoutingModelVersion
-from rexian.routing.training import PrunedVersion, activate_version
+from rexian.routing.models import RoutingKindState
+from rexian.routing.training import PrunedVersion, activate_version, resume_schedule
 
 
 @admin.register(CatalogueRule)
@@ -45,10 +46,23 @@ class CatalogueRuleAdmin(AuditedAdmin):
 
 @admin.register(RoutingModelVersion)
 class RoutingModelVersionAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "kind", "training_orders", "labels", "macro_f1", "active", "pruned_at")
+    list_display = ("__str__", "kind", "training_orders", "labels", "macro_f1", "active", "not_activated", "pruned_at")
     list_filter = ("kind", "active")
     exclude = ("model",)
-    actions = ["activate"]
+    actions = ["activate", "resume"]
+
+    def changelist_view(self, request, extra_context=None):
+        for state in RoutingKindState.objects.filter(pinned_at__isnull=False):
+            messages.info(
+                request,
+                f"{state}模型已由 {state.pinned_by} 回滚并锁定，定时重训暂停；"
+                f"如需恢复，请选择该类任一版本执行“恢复定时重训”，或用 `rexian routing train` 重新训练。",
+            )
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="定时重训未启用的原因")
+    def not_activated(self, obj):
+        return "" if obj.active else obj.metrics.get("not_activated", "")
 
     @admin.display(description="交叉验证 macro-F1")
     def macro_f1(self, obj):
@@ -62,14 +76,29 @@ class RoutingModelVersionAdmin(ReadOnlyAdmin):
             return
         version = queryset.get()
         try:
-            activate_version(version)
+            activate_version(version, pin=True, pinned_by=request.user.get_username())
         except PrunedVersion as error:
             messages.error(request, str(error))
             return
         from rexian.core.audit import AuditAction, record
 
-        record(request.user, AuditAction.CHANGE, version, summary=f"启用分派模型版本 {version}", request=request)
-        messages.success(request, f"已启用 {version}。")
+        record(request.user, AuditAction.CHANGE, version, summary=f"启用分派模型版本 {version}（锁定，暂停定时重训）",
+               request=request)
+        messages.success(
+            request, f"已启用 {version}。该类模型已锁定，定时重训不会替换它；需要时可执行“恢复定时重训”。"
+        )
+
+    @admin.action(description="恢复所选类型的定时重训（解除锁定）")
+    def resume(self, request, queryset):
+        from rexian.core.audit import AuditAction, record
+
+        for kind in sorted(set(queryset.values_list("kind", flat=True))):
+            if resume_schedule(kind):
+                state = RoutingKindState.objects.get(kind=kind)
+                record(request.user, AuditAction.CHANGE, state, summary=f"恢复{state}模型的定时重训", request=request)
+                messages.success(request, f"已恢复{state}模型的定时重训。")
+            else:
+                messages.info(request, f"{RoutingKindState(kind=kind)}模型未锁定，定时重训照常。")
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser  # needed for the action; the form itself shows no editable field

@@ -1,5 +1,7 @@
 """Routing endpoints: suggestions and 并单 candidates for an order, and hot issues."""
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -8,7 +10,7 @@ from rexian.accounts.roles import Role
 from rexian.api.errors import ApiError
 from rexian.orders.models import WorkOrder
 from rexian.routing import suggestions
-from rexian.routing.duplicates import similar_open_orders
+from rexian.routing.duplicates import MASTER_STATES, repeat_call_orders, similar_open_orders
 from rexian.routing.hotissues import hot_issues, orders_of
 from rexian.routing.models import ModelKind
 
@@ -36,10 +38,21 @@ class SimilarOut(Schema):
     score: float
 
 
+class RepeatCallOut(Schema):
+    number: str
+    title: str
+    state: str
+    channel: str
+    created_at: datetime
+    mergeable: bool = Field(description="可作为本工单并单的主工单（状态允许并入）")
+    via: str | None = Field(description="来电人已并入此单的本人工单编号（列出的是其主工单）")
+
+
 class SuggestionsOut(Schema):
     unit: SuggestionOut
     category: SuggestionOut
     similar: list[SimilarOut]
+    repeat_calls: list[RepeatCallOut] = Field(description="同一来电人（同一回访电话或服务对象）的其他未办结工单，新的在前")
 
 
 class HotIssueOut(Schema):
@@ -69,7 +82,7 @@ def _suggestion(row) -> dict:
     return {"candidates": row.candidates, "catalogue": row.catalogue_code or None, "preselected": preselect}
 
 
-@router.get("/orders/{number}/suggestions", response=SuggestionsOut, summary="分派建议与可并单的相似工单")
+@router.get("/orders/{number}/suggestions", response=SuggestionsOut, summary="分派建议、可并单的相似工单与重复来电")
 def order_suggestions(request, number: str):
     _require(request.user)
     order = WorkOrder.objects.visible_to(request.user).filter(number=number).first()
@@ -81,6 +94,12 @@ def order_suggestions(request, number: str):
         "unit": _suggestion(suggestions.for_order(order, ModelKind.UNIT)),
         "category": _suggestion(suggestions.for_order(order, ModelKind.CATEGORY)),
         "similar": [{"number": o.number, "title": o.title, "state": o.state, "score": round(s, 4)} for o, s in similar],
+        "repeat_calls": [
+            {"number": call.order.number, "title": call.order.title, "state": call.order.state,
+             "channel": call.order.channel, "created_at": call.order.created_at,
+             "mergeable": call.order.state in MASTER_STATES, "via": call.via or None}
+            for call in repeat_call_orders(request.user, order)
+        ],
     }
 
 

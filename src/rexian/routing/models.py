@@ -15,10 +15,11 @@ class CatalogueSource(models.TextChoices):
 
 class CatalogueRuleQuerySet(models.QuerySet):
     def in_force(self, today=None):
+        """Active rules whose dates cover `today` (失效日期 is the first day a rule no longer applies)."""
         today = today or timezone.localdate()
         return self.filter(active=True).filter(
             Q(effective_from__isnull=True) | Q(effective_from__lte=today),
-            Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+            Q(expires_on__isnull=True) | Q(expires_on__gt=today),
         )
 
 
@@ -46,6 +47,11 @@ class CatalogueRule(models.Model):
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
     objects = CatalogueRuleQuerySet.as_manager()
+
+    def clean(self):
+        from rexian.routing.catalogue import clean_rule  # the catalogue module holds the rules' logic
+
+        clean_rule(self)
 
     class Meta:
         verbose_name = _("派单目录")
@@ -107,3 +113,30 @@ class Suggestion(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order", "kind"], name="one_suggestion_per_order_kind")]
         indexes = [models.Index(fields=["kind", "created_at"])]
+
+
+class RoutingKindState(models.Model):
+    """Per kind of model: whether an administrator pinned the active version, and the
+    scheduled retraining's claim.
+
+    The row is also the lock that serialises activations of that kind (see
+    training.activate_version): two of them at once would otherwise both pass
+    and one would fail on one_active_model_per_kind.
+    """
+
+    kind = models.CharField(_("预测对象"), max_length=10, choices=ModelKind.choices, primary_key=True)
+    # Set by a rollback: the scheduled retraining leaves this kind alone until
+    # someone trains explicitly or resumes it.
+    pinned_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    pinned_by = models.CharField(_("锁定人"), max_length=150, blank=True)
+    # A worker's claim on the scheduled retraining (a lease: a crashed training
+    # is retried once it has expired), and when the last scheduled attempt ended.
+    retrain_claimed_at = models.DateTimeField(_("定时重训开始"), null=True, blank=True)
+    retrain_attempted_at = models.DateTimeField(_("上次定时重训"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("分派模型状态")
+        verbose_name_plural = _("分派模型状态")
+
+    def __str__(self):
+        return self.get_kind_display()

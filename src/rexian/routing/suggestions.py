@@ -1,9 +1,14 @@
 """Routing suggestions for an order: the catalogue first, then the model.
 
-Suggestions are computed when someone first looks at the order for dispatch
-(not at intake, which must stay fast) and stored, so what was suggested,
-whether it was taken and whether the unit then returned the order are
-measured in production.
+Suggestions are computed when someone looks at the order for dispatch (not at
+intake, which must stay fast), or at the latest inside the first dispatch's
+transaction, and stored, so what was suggested, whether it was taken and
+whether the unit then returned the order are measured in production.
+
+Until the first dispatch the stored row follows the active model version, the
+catalogue and deactivated units (it is what the dispatcher sees); from the
+first dispatch on it is frozen: it then records what was shown when the
+decision was made.
 """
 
 import threading
@@ -42,43 +47,108 @@ def _names(kind: str, codes: list[str]) -> dict[str, str]:
     return dict(model.objects.filter(code__in=codes).values_list("code", "name"))
 
 
+def _inactive(kind: str, codes) -> set[str]:
+    model = Category if kind == ModelKind.CATEGORY else Department
+    return set(model.objects.filter(code__in=list(codes), active=False).values_list("code", flat=True))
+
+
+def _catalogue_code(order, kind: str) -> str:
+    if kind != ModelKind.UNIT:
+        return ""
+    unit = catalogue.best(order.category, order.area_code, f"{order.title} {order.content}")
+    return unit.code if unit else ""
+
+
 def _compute(order, kind: str) -> dict:
     candidates, version = [], None
     loaded = active_model(kind)
     if loaded is not None:
         version, model = loaded
-        top = model.predict_top([order_text(order.title, order.content)], k=3)[0]
+        # Deactivated units (or categories) cannot be chosen: rank past them.
+        inactive = _inactive(kind, model.labels)
+        top = model.predict_top([order_text(order.title, order.content)], k=min(len(model.labels), 3 + len(inactive)))[0]
+        top = [(code, p) for code, p in top if code not in inactive][:3]
         names = _names(kind, [code for code, _p in top])
         candidates = [{"code": code, "name": names.get(code, code), "probability": round(p, 4), "source": "model"}
                       for code, p in top]
-    catalogue_code = ""
-    if kind == ModelKind.UNIT:
-        unit = catalogue.best(order.category, order.area_code, f"{order.title} {order.content}")
-        catalogue_code = unit.code if unit else ""
+    catalogue_code = _catalogue_code(order, kind)
     threshold = settings.REXIAN["ROUTING_PRESELECT_CONFIDENCE"] / 100
-    preselected = bool(
-        candidates and candidates[0]["probability"] >= threshold
-        and (kind == ModelKind.CATEGORY or candidates[0]["code"] == catalogue_code)
-    )
+    confident = bool(candidates and candidates[0]["probability"] >= threshold)
+    if kind == ModelKind.CATEGORY:
+        preselected = confident
+    else:  # the catalogue's unit, confirmed by a confident model or alone when there is no model
+        preselected = bool(catalogue_code) and (
+            not candidates or (confident and candidates[0]["code"] == catalogue_code)
+        )
     return {"model_version": version, "candidates": candidates, "catalogue_code": catalogue_code, "preselected": preselected}
 
 
+def _differs(row: Suggestion, values: dict) -> bool:
+    version = values["model_version"]
+    return row.model_version_id != (version.pk if version else None) or any(
+        getattr(row, name) != values[name] for name in ("candidates", "catalogue_code", "preselected")
+    )
+
+
+def _dispatched(order) -> bool:
+    return (order.dispatch_count or 0) > 0
+
+
 def for_order(order, kind: str) -> Suggestion:
+    """What to show for `order` now, computed from the active model and the catalogue.
+
+    Before the first dispatch the stored row is created or brought up to date (a
+    new or rolled-back model version, a catalogue change, a deactivated unit), so
+    at the first dispatch it holds what the dispatcher was shown. Once the order
+    has been dispatched the row is never changed and none is created (it records
+    what the first dispatch was based on): what is shown then is returned unsaved.
+    """
+    values = _compute(order, kind)
     existing = Suggestion.objects.filter(order=order, kind=kind).first()
+    if _dispatched(order) or (existing is not None and existing.chosen_code):
+        return Suggestion(order=order, kind=kind, **values)
     if existing is not None:
-        return existing
+        if not _differs(existing, values):
+            return existing
+        # Only while no dispatch has recorded its choice: a dispatch committed meanwhile wins.
+        if Suggestion.objects.filter(pk=existing.pk, chosen_code="").update(**values):
+            for name, value in values.items():
+                setattr(existing, name, value)
+            return existing
+        return Suggestion(order=order, kind=kind, **values)
     try:
         with transaction.atomic():
-            return Suggestion.objects.create(order=order, kind=kind, **_compute(order, kind))
+            return Suggestion.objects.create(order=order, kind=kind, **values)
     except IntegrityError:  # computed at the same moment by another request
         return Suggestion.objects.get(order=order, kind=kind)
+
+
+def record_at_dispatch(order, now) -> Suggestion:
+    """The unit suggestion for an order being dispatched for the first time, inside the
+    dispatch's transaction (`now` is the dispatch's time). Created here when nobody looked
+    first (e.g. an API client): nothing was shown, so nothing is recorded as pre-selected."""
+    row = Suggestion.objects.select_for_update().filter(order=order, kind=ModelKind.UNIT).first()
+    if row is not None:
+        return row
+    values = {**_compute(order, ModelKind.UNIT), "preselected": False, "created_at": now}
+    try:
+        with transaction.atomic():
+            return Suggestion.objects.create(order=order, kind=ModelKind.UNIT, **values)
+    except IntegrityError:  # a dispatcher's page view stored it at the same moment
+        return Suggestion.objects.select_for_update().get(order=order, kind=ModelKind.UNIT)
+
+
+def suggested_unit(suggestion: Suggestion) -> str:
+    """The unit the suggestion put first: the catalogue's (which is what is pre-selected),
+    else the model's best. "Taken" is measured against this."""
+    if suggestion.catalogue_code:
+        return suggestion.catalogue_code
+    return suggestion.candidates[0]["code"] if suggestion.candidates else ""
 
 
 def preselected_unit(suggestion: Suggestion) -> str | None:
     """The unit to pre-select in the dispatch form: the catalogue's, confirmed by a confident model,
     or the catalogue's alone when there is no model; never the model's alone."""
     if suggestion.preselected:
-        return suggestion.candidates[0]["code"]
-    if suggestion.catalogue_code and not suggestion.candidates:
-        return suggestion.catalogue_code
+        return suggestion.catalogue_code or suggestion.candidates[0]["code"]
     return None
