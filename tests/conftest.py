@@ -56,6 +56,23 @@ def browser():
     connections.close_all()
 
 
+@pytest.fixture
+def log_in(browser, live_server):
+    """log_in("alice") → a page in a fresh browser context (own cookies), logged in through the login form."""
+
+    def open_as(username):
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1440, "height": 1000})
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", "correct-horse-battery")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return open_as
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (hot issues, for one, are cached for minutes)

@@ -131,6 +131,12 @@ def test_the_api_lists_the_correspondence_with_delivery_status(undelivered, user
     assert api_as(users["urban"]).get(f"/orders/{undelivered.number}/messages").status_code == 404
 
 
+def test_the_api_filters_orders_by_the_queue(undelivered, make_order, users):
+    make_order()
+    listed = api_as(users["callback"]).get("/orders", {"queue": "undelivered"}).json()
+    assert [item["number"] for item in listed["items"]] == [undelivered.number]
+
+
 def test_the_api_resends_through_the_workflow_action(undelivered, users):
     response = api_as(users["supervisor"]).post(f"/orders/{undelivered.number}/actions/resend_answer", {})
     assert response.status_code == 200, response.content

@@ -13,11 +13,11 @@ import time
 import urllib.request
 
 import pytest
-from django.db import connection
 
 from rexian.accounts.models import ApiToken, User
 from rexian.cli import main
 from rexian.core.server import behind_proxies
+from tests.processes import database_url
 
 
 def test_user_add_creates_a_department_user_with_a_generated_password(city, capsys):
@@ -78,16 +78,9 @@ def test_serve_refuses_to_start_with_settings_that_cannot_work(tmp_path):
     assert not (tmp_path / "rexian.sqlite3").exists()  # stopped before migrating or serving
 
 
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_stops_cleanly_on_sigterm(tmp_path):
-    env = {**os.environ, "REXIAN_DATABASE_URL": _database_url(), "REXIAN_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "REXIAN_DATABASE_URL": database_url(), "REXIAN_DATA_DIR": str(tmp_path)}
     worker = subprocess.Popen([sys.executable, "-m", "rexian", "worker", "--interval", "1"], env=env,
                               stderr=subprocess.PIPE, text=True)
     try:

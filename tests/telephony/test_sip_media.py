@@ -52,6 +52,7 @@ def test_answer_media_level_connection_overrides_session_level():
         b"v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 7078 RTP/AVP 18\r\n",  # G.729 only
         b"v=0\r\nm=audio 7078 RTP/AVP 8\r\n",  # no connection address
         b"",
+        "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio ⁷⁰⁷⁸ RTP/AVP 8\r\n".encode(),  # superscript digits, not a port
     ],
 )
 def test_unusable_answers(body):

@@ -71,6 +71,7 @@ def test_set_replaces_in_place_and_remove_drops_all():
     [
         b"HELLO\r\n\r\n",
         b"SIP/2.0 abc Bad\r\n\r\n",
+        "SIP/2.0 ²²² Bad\r\n\r\n".encode(),  # digits to str.isdigit(), not to int()
         b"INVITE sip:a@b SIP/3.0\r\n\r\n",
         b"SIP/2.0 200 OK\r\nno colon here\r\n\r\n",
         b"SIP/2.0 200 OK\r\nContent-Length: 10\r\n\r\nshort",

@@ -7,21 +7,7 @@ import re
 
 import pytest
 
-PASSWORD = "correct-horse-battery"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _log_in(browser, live_server, username):
-    """A fresh browser context (own cookies) logged in through the login form."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def _act(page, number, name, label, fill=lambda panel: None):
@@ -37,11 +23,11 @@ def _act(page, number, name, label, fill=lambda panel: None):
     expect(page.locator(".alert-success")).to_contain_text(f"已完成“{label}”")
 
 
-def test_one_order_goes_round_the_whole_loop(transactional_db, live_server, users, browser, tmp_path):
+def test_one_order_goes_round_the_whole_loop(transactional_db, live_server, users, log_in, tmp_path):
     from playwright.sync_api import expect
 
     # 话务员 registers the call, keyboard-first: the phone field has the focus.
-    agent = _log_in(browser, live_server, "alice")
+    agent = log_in("alice")
     agent.goto("/orders/intake/")
     agent.keyboard.type("13812345678")
     expect(agent.locator("#caller-history")).to_contain_text("首次来电")
@@ -54,10 +40,10 @@ def test_one_order_goes_round_the_whole_loop(transactional_db, live_server, user
     expect(agent.locator(".alert-success")).to_contain_text("已受理")
     number = agent.url.rstrip("/").rsplit("/", 1)[-1]
 
-    dispatcher = _log_in(browser, live_server, "dan")
+    dispatcher = log_in("dan")
     _act(dispatcher, number, "dispatch", "派单", lambda panel: panel.locator("select[name=unit]").select_option("ZJJ"))
 
-    department = _log_in(browser, live_server, "hank")
+    department = log_in("hank")
     _act(department, number, "accept", "签收")
     _act(
         department,
@@ -70,10 +56,10 @@ def test_one_order_goes_round_the_whole_loop(transactional_db, live_server, user
         ),
     )
 
-    reviewer = _log_in(browser, live_server, "rita")
+    reviewer = log_in("rita")
     _act(reviewer, number, "approve", "审核通过")
 
-    callback = _log_in(browser, live_server, "carl")
+    callback = log_in("carl")
     _act(
         callback, number, "callback", "回访", lambda panel: panel.locator("select[name=result]").select_option("satisfied")
     )

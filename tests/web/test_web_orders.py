@@ -317,6 +317,12 @@ def test_it_marks_notifications_as_read(login, dispatched):
     assert note.read_at is not None
 
 
+@pytest.mark.parametrize("value", ["abc", "²"])  # ² is a digit to str.isdigit(), not to int()
+def test_a_malformed_notification_id_is_not_found_and_marks_nothing(login, dispatched, value):
+    assert login("housing").post(reverse("orders:notifications_read"), {"notification": value}).status_code == 404
+    assert Notification.objects.get(unit__code="ZJJ").read_at is None
+
+
 def test_it_does_not_let_another_unit_mark_a_notification(login, dispatched):
     note = Notification.objects.get(unit__code="ZJJ")
     login("urban").post(reverse("orders:notifications_read"))

@@ -314,7 +314,7 @@ def _round_windows(values: list[str], rounds: int) -> list:
     for value in values:
         number, sep, span = value.partition("=")
         start, slash, end = span.partition("/")
-        if not sep or not slash or not number.strip().isdigit():
+        if not sep or not slash or not (number.strip().isascii() and number.strip().isdigit()):
             raise CampaignError(f"--round-window {value!r} 应写成 R=开始/结束，如 1=2025-07-10T09:00/2025-07-10T17:00")
         by_round.setdefault(int(number), []).append([start.strip(), end.strip()])
     missing = [str(r) for r in range(1, rounds + 1) if r not in by_round]

@@ -364,7 +364,7 @@ def create_campaign(hotlines: Sequence[HotlineRow] = (), **fields) -> Campaign:
 def find_campaign(key: str | int) -> Campaign:
     """By name, or by id when the key is a number and no campaign has that name."""
     campaign = Campaign.objects.filter(name=str(key)).first()
-    if campaign is None and str(key).isdigit():
+    if campaign is None and str(key).isascii() and str(key).isdigit():
         campaign = Campaign.objects.filter(pk=int(key)).first()
     if campaign is None:
         raise CampaignError(f"没有名为（或编号为）{key} 的拨测任务")

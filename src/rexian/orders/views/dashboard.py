@@ -47,7 +47,7 @@ def notifications(request):
 def notifications_read(request):
     """Mark one notification (``notification`` = id) or, without it, all of them as read."""
     pk = request.POST.get("notification")
-    if pk is not None and not pk.isdigit():
+    if pk is not None and not (pk.isascii() and pk.isdigit()):
         raise Http404(pk)
     queues.mark_read(request.user, int(pk) if pk else None)
     return redirect("orders:notifications")

@@ -221,7 +221,7 @@ class SipMessage:
 def _parse_start_line(line: str) -> SipMessage:
     if line.startswith(SIP_VERSION + " "):
         _, status, reason = (line.split(" ", 2) + [""])[:3]
-        if not (status.isdigit() and len(status) == 3):
+        if not (status.isascii() and status.isdigit() and len(status) == 3):
             raise SipParseError(f"bad status line: {line!r}")
         return SipMessage(status=int(status), reason=reason.strip())
     parts = line.split(" ")

@@ -14,6 +14,11 @@ from .g711 import PCMA, PCMU
 OFFERED_PAYLOADS = (PCMA, PCMU)
 
 
+def _number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts ² or ٣, which int() then refuses or reads."""
+    return text.isascii() and text.isdigit()
+
+
 def _address_type(ip: str) -> str:
     return "IP6" if ipaddress.ip_address(ip).version == 6 else "IP4"
 
@@ -59,10 +64,10 @@ def parse_answer(body: bytes) -> MediaAnswer | None:
             section = "audio" if line.startswith("m=audio ") else "other"
             if section == "audio":
                 fields = line[2:].split()
-                if len(fields) < 4 or not fields[1].split("/")[0].isdigit():
+                if len(fields) < 4 or not _number(fields[1].split("/")[0]):
                     return None
                 port = int(fields[1].split("/")[0])
-                payloads = [int(p) for p in fields[3:] if p.isdigit()]
+                payloads = [int(p) for p in fields[3:] if _number(p)]
         elif line.startswith("c=") and section != "other":
             fields = line[2:].split()
             if len(fields) >= 3:
