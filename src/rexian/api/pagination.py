@@ -34,15 +34,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise invalid_input(_("分页游标无效。"), {"cursor": [_("请使用上一页返回的 next_cursor。")]}) from None
 
 
-def keyset_page(queryset, limit: int, cursor: str | None) -> tuple[list, str | None]:
-    """One page of `queryset` newest first, and the cursor of the next page (None on the last)."""
-    queryset = queryset.order_by("-created_at", "-pk")
+def keyset_page(queryset, limit: int, cursor: str | None, on: str = "created_at") -> tuple[list, str | None]:
+    """One page of `queryset` newest first by the datetime field `on` (then id), and the
+    cursor of the next page (None on the last)."""
+    queryset = queryset.order_by(f"-{on}", "-pk")
     if cursor:
-        created_at, pk = decode_cursor(cursor)
-        # (created_at, id) < (c, pk), written so the created_at index bounds the scan.
-        queryset = queryset.filter(created_at__lte=created_at).exclude(created_at=created_at, pk__gte=pk)
+        at, pk = decode_cursor(cursor)
+        # (on, id) < (at, pk), written so an index on `on` bounds the scan.
+        queryset = queryset.filter(**{f"{on}__lte": at}).exclude(**{on: at, "pk__gte": pk})
     rows = list(queryset[: limit + 1])
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last.created_at, last.pk)
+    return rows[:limit], encode_cursor(getattr(last, on), last.pk)

@@ -1,17 +1,29 @@
-"""Knowledge-base endpoints: search, read, write, review, feedback, and answering an order."""
+"""Knowledge-base endpoints: list, search, read, write, versions, review, feedback, answering an order.
 
-from datetime import date
+Import/export and the review report (api_transfer), the domain dictionary
+(api_dictionary) and the citizens' public search (api_public) are routers of
+their own, mounted under this one. Every rule lives in services.py; these
+endpoints only translate HTTP.
+"""
 
-from django.shortcuts import get_object_or_404
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Body, Query, Router, Schema
+from ninja import Body, Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from rexian.api.errors import ApiError
-from rexian.api.schemas import Choice, choice, form_data, form_schema, parse
-from rexian.knowledge import services
-from rexian.knowledge.choices import UsageKind
+from rexian.api.versions import expected_version
+from rexian.api.errors import ApiError, invalid_input
+from rexian.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from rexian.api.schemas import Choice, UserRef, choice, form_schema, parse, user_ref
+from rexian.directory.models import Category, Department
+from rexian.knowledge import api_dictionary, api_public, api_transfer, services
+from rexian.knowledge.api_shapes import ArticleSummary, article_or_404, summary
+from rexian.knowledge.choices import ArticleKind, ArticleStatus, UsageKind, Visibility
 from rexian.knowledge.forms import ArticleForm
 from rexian.knowledge.models import Article
 from rexian.knowledge.search import search
@@ -19,43 +31,74 @@ from rexian.orders.models import WorkOrder
 
 router = Router(tags=["knowledge"])
 
-ArticleIn = form_schema(ArticleForm, "ArticleIn", note=(str | None, Field(None, description="修改说明")))
+# ---------------------------------------------------------------- input
 
 
-class ArticleOut(Schema):
-    id: int
-    kind: Choice
-    title: str
-    body: str
-    status: Choice
-    visibility: Choice
-    version: int
-    current: bool = Field(description="已发布且在有效期内：可用于答复")
-    categories: list[str]
-    department: str | None
-    source: str
-    issuing_body: str
-    document_number: str
-    effective_from: date | None
-    expires_on: date | None
-    tags: list[str]
-    used_count: int
-    not_helpful_count: int
-    allowed_actions: list[str]
+def _code(value):
+    """A coded value as GET returns it, `{"code": …, "label": …}`, taken as its code."""
+    return value["code"] if isinstance(value, dict) and "code" in value else value
 
 
-class HitOut(Schema):
-    id: int
-    title: str
-    kind: Choice
-    snippet: str = Field(description="HTML：已转义的正文片段，命中词以 <mark> 标出")
-    score: float
+def _joined(value):
+    """Tags as GET returns them, a list, taken as the form's comma-separated text."""
+    return ",".join(value) if isinstance(value, list) and all(isinstance(tag, str) for tag in value) else value
+
+
+def _coded(choices, label: str):
+    values = {"type": "string", "enum": list(choices.values)}
+    shown = {"type": "object", "properties": {"code": values, "label": {"type": "string"}}, "required": ["code"]}
+    schema = {"anyOf": [values, shown, {"type": "null"}], "description": f"{label}：编码，或 GET 返回的 {{code, label}}"}
+    return (Annotated[str | None, BeforeValidator(_code), WithJsonSchema(schema)], None)
+
+
+# kind, visibility and tags are also taken in the shapes GET returns them in,
+# so a client can send back what it read.
+_SHAPES = {
+    "kind": _coded(ArticleKind, "类型"),
+    "visibility": _coded(Visibility, "公开范围"),
+    "tags": (
+        Annotated[str | None, BeforeValidator(_joined), WithJsonSchema({
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+            "description": "标签：逗号分隔的文字，或 GET 返回的字符串数组",
+        })],
+        None,
+    ),
+}
+_NOTE = (str | None, Field(None, description="修改说明"))
+_VERSION = (int | None, Field(None, description="客户端看到的知识版本；与当前版本不符时返回 409 conflict（也可用 If-Match）"))
+ArticleIn = form_schema(ArticleForm, "ArticleIn", note=_NOTE, **_SHAPES)
+ArticleUpdateIn = form_schema(ArticleForm, "ArticleUpdateIn", note=_NOTE, version=_VERSION, **_SHAPES)
+
+
+def _article_data(model, partial: bool = False) -> tuple[dict, str, int | None]:
+    """(form data, note, version) from a parsed body. Whole: omitted and null fields are
+    left out (the form clears them). Partial: only the fields sent; null clears one."""
+    data = model.model_dump(exclude_unset=True) if partial else model.model_dump(exclude_none=True)
+    note, version = data.pop("note", None) or "", data.pop("version", None)
+    if partial:
+        data = {key: ([] if key == "categories" else "") if value is None else value for key, value in data.items()}
+    return data, note, version
+
+
+class ArticleFilters(Schema):
+    kind: ArticleKind | None = None
+    status: ArticleStatus | None = None
+    q: str | None = Field(None, max_length=200, description="标题或正文包含全部这些词（任何状态，含草稿与待审核）")
+    department: str | None = Field(None, description="责任单位编码（含下级单位）")
+    category: str | None = Field(None, description="适用分类编码（含子分类）")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, description="上一页返回的 next_cursor")
 
 
 class SearchQuery(Schema):
     q: str = Field(..., max_length=500, description="检索词")
     limit: int = Field(10, ge=1, le=50)
     public: bool = Field(False, description="只查公开知识")
+
+
+class DiffQuery(Schema):
+    old: int = Field(..., ge=1, description="旧版本号")
+    new: int = Field(..., ge=1, description="新版本号")
 
 
 class TransitionIn(Schema):
@@ -67,35 +110,99 @@ class AnswerIn(Schema):
     content: str = Field("", max_length=2000, description="答复内容，省略则用知识正文")
 
 
+# ---------------------------------------------------------------- output
+
+
+class ArticleOut(ArticleSummary):
+    body: str
+    source: str
+    issuing_body: str
+    document_number: str
+    effective_from: date | None
+    tags: list[str]
+    allowed_actions: list[str]
+
+
+class ArticlePage(Schema):
+    items: list[ArticleSummary]
+    next_cursor: str | None
+    limit: int
+
+
+class HitOut(Schema):
+    id: int
+    title: str
+    kind: Choice
+    snippet: str = Field(description="HTML：已转义的正文片段，命中词以 <mark> 标出")
+    score: float
+
+
+class VersionOut(Schema):
+    number: int
+    title: str
+    created_at: datetime
+    author: UserRef | None
+    note: str
+
+
+class DiffLine(Schema):
+    op: Literal["+", "-", " "] = Field(description="+ 新增，- 删除，空格 上下文")
+    text: str
+
+
+class DiffOut(Schema):
+    old: VersionOut
+    new: VersionOut
+    lines: list[DiffLine] = Field(description="与网页“版本比较”相同的逐行差异（标题、其他字段、正文）")
+
+
 def _out(article: Article, user) -> dict:
     return {
-        "id": article.pk,
-        "kind": choice(article.kind, article.get_kind_display()),
-        "title": article.title,
+        **summary(article),
         "body": article.body,
-        "status": choice(article.status, article.get_status_display()),
-        "visibility": choice(article.visibility, article.get_visibility_display()),
-        "version": article.version,
-        "current": article.is_current(),
-        "categories": [c.code for c in article.categories.all()],
-        "department": article.department.code if article.department_id else None,
         "source": article.source,
         "issuing_body": article.issuing_body,
         "document_number": article.document_number,
         "effective_from": article.effective_from,
-        "expires_on": article.expires_on,
         "tags": article.tag_list,
-        "used_count": article.used_count,
-        "not_helpful_count": article.not_helpful_count,
         "allowed_actions": services.allowed_actions(article, user),
     }
 
 
-def _article(pk: int) -> Article:
-    article = Article.objects.select_related("department").filter(pk=pk).first()
-    if article is None:
-        raise ApiError(404, "not_found", _("知识 %(id)s 不存在。") % {"id": pk})
-    return article
+def _version(version) -> dict:
+    return {"number": version.number, "title": version.title, "created_at": version.created_at,
+            "author": user_ref(version.author), "note": version.note}
+
+
+def _with_etag(response: HttpResponse, article: Article, user) -> dict:
+    response["ETag"] = f'"{article.version}"'
+    return _out(article, user)
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _node(model, code: str | None, field: str):
+    if code is None:
+        return None
+    node = model.objects.filter(code=code).first()
+    if node is None:
+        raise invalid_input(_("编码 %(c)s 不存在。") % {"c": code}, {field: [_("编码不存在。")]})
+    return node
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+@router.get("/knowledge", response=ArticlePage, summary="知识列表（所有状态，最近修改在前）")
+def list_articles(request, filters: Query[ArticleFilters]):
+    articles = services.staff_list(
+        kind=filters.kind or "", status=filters.status or "", query=filters.q or "",
+        department=_node(Department, filters.department, "department"),
+        category=_node(Category, filters.category, "category"),
+    ).prefetch_related(Prefetch("categories", queryset=Category.objects.only("code")))
+    rows, next_cursor = keyset_page(articles.defer("body"), filters.limit, filters.cursor, on="updated_at")
+    return {"items": [summary(article) for article in rows], "next_cursor": next_cursor, "limit": filters.limit}
 
 
 @router.get("/knowledge/search", response=list[HitOut], summary="检索知识（BM25，中文分词）")
@@ -107,34 +214,69 @@ def search_articles(request, query: Query[SearchQuery]):
     ]
 
 
-@router.get("/knowledge/{article_id}", response=ArticleOut, summary="知识详情")
-def get_article(request, article_id: int):
-    return _out(_article(article_id), request.user)
+@router.get("/knowledge/{int:article_id}", response=ArticleOut, summary="知识详情（ETag 为版本号）")
+def get_article(request, article_id: int, response: HttpResponse):
+    return _with_etag(response, article_or_404(article_id), request.user)
 
 
 @router.post("/knowledge", response={201: ArticleOut}, summary="新建知识（草稿）")
-def create_article(request, payload: dict = Body(...)):
-    data = form_data(parse(ArticleIn, payload))
-    article = services.create(request.user, data, note=data.pop("note", ""))
-    return Status(201, _out(article, request.user))
+def create_article(request, response: HttpResponse, payload: dict = Body(...)):
+    data, note, _version = _article_data(parse(ArticleIn, payload))
+    article = services.create(request.user, data, note=note)
+    return Status(201, _with_etag(response, article, request.user))
 
 
-@router.put("/knowledge/{article_id}", response=ArticleOut, summary="修改草稿或待审核的知识（生成新版本）")
-def update_article(request, article_id: int, payload: dict = Body(...)):
-    data = form_data(parse(ArticleIn, payload))
-    article = services.update(_article(article_id), request.user, data, note=data.pop("note", ""))
-    return _out(article, request.user)
+@router.put("/knowledge/{int:article_id}", response=ArticleOut, summary="整体修改草稿或待审核的知识（省略的字段清空）")
+def update_article(
+    request, article_id: int, response: HttpResponse, payload: dict = Body(...),
+    if_match: str | None = Header(None, alias="If-Match"),
+):
+    data, note, version = _article_data(parse(ArticleUpdateIn, payload))
+    article = services.update(
+        article_or_404(article_id), request.user, data, note=note, expected_version=expected_version(version, if_match)
+    )
+    return _with_etag(response, article, request.user)
 
 
-@router.post("/knowledge/{article_id}/actions/{action}", response=ArticleOut, summary="提交审核、发布、退回、撤回、修订")
+@router.patch("/knowledge/{int:article_id}", response=ArticleOut, summary="部分修改草稿或待审核的知识（只改给出的字段）")
+def patch_article(
+    request, article_id: int, response: HttpResponse, payload: dict = Body(...),
+    if_match: str | None = Header(None, alias="If-Match"),
+):
+    data, note, version = _article_data(parse(ArticleUpdateIn, payload), partial=True)
+    article = services.update(
+        article_or_404(article_id), request.user, data, note=note,
+        expected_version=expected_version(version, if_match), partial=True,
+    )
+    return _with_etag(response, article, request.user)
+
+
+@router.get("/knowledge/{int:article_id}/versions", response=list[VersionOut], summary="知识的历史版本（新版在前）")
+def list_versions(request, article_id: int):
+    versions = article_or_404(article_id).versions.select_related("author").order_by("-number")
+    return [_version(version) for version in versions]
+
+
+@router.get("/knowledge/{int:article_id}/diff", response=DiffOut, summary="比较两个版本")
+def diff_versions(request, article_id: int, filters: Query[DiffQuery]):
+    pair = services.version_pair(article_or_404(article_id), filters.old, filters.new)
+    if pair is None:
+        raise ApiError(404, "not_found", _("知识 %(id)s 没有第 %(old)d 版或第 %(new)d 版，版本号见 /versions。")
+                       % {"id": article_id, "old": filters.old, "new": filters.new})
+    lines = [{"op": op, "text": text} for op, text in services.diff(*pair)]
+    return {"old": _version(pair[0]), "new": _version(pair[1]), "lines": lines}
+
+
+@router.post("/knowledge/{int:article_id}/actions/{action}", response=ArticleOut, summary="提交审核、发布、退回、撤回、修订")
 def article_action(request, article_id: int, action: str, payload: TransitionIn = None):
-    article = services.transition(_article(article_id), action, request.user, note=payload.note if payload else "")
+    note = payload.note if payload else ""
+    article = services.transition(article_or_404(article_id), action, request.user, note=note)
     return _out(article, request.user)
 
 
-@router.post("/knowledge/{article_id}/not-helpful", response={204: None}, summary="标记“没有帮助”")
+@router.post("/knowledge/{int:article_id}/not-helpful", response={204: None}, summary="标记“没有帮助”")
 def not_helpful(request, article_id: int):
-    article = get_object_or_404(Article.objects.current(), pk=article_id)
+    article = article_or_404(article_id, Article.objects.current())
     services.record_usage(article, request.user, UsageKind.NOT_HELPFUL)
     return Status(204, None)
 
@@ -144,5 +286,11 @@ def answer(request, number: str, payload: AnswerIn):
     order = WorkOrder.objects.visible_to(request.user).filter(number=number).first()
     if order is None:
         raise ApiError(404, "not_found", _("工单 %(n)s 不存在或您无权查看。") % {"n": number})
-    order = services.answer_with_article(order, _article(payload.article), request.user, payload.content)
+    order = services.answer_with_article(order, article_or_404(payload.article), request.user, payload.content)
     return {"number": order.number, "state": choice(order.state, order.get_state_display())}
+
+
+# After this router's own paths; "/knowledge/{int:…}" never takes "/knowledge/stale" and the like.
+router.add_router("", api_transfer.router)
+router.add_router("", api_dictionary.router)
+router.add_router("", api_public.router)

@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from rexian.accounts.roles import Role
 from rexian.core.xlsx import Sheet, fits_cell, write_workbook
 from rexian.knowledge.choices import ArticleKind, Visibility
 from rexian.knowledge.forms import ArticleForm
+from rexian.knowledge.models import Article
 
 # Column key, Chinese header (what a centre's spreadsheet is likely to say).
 COLUMNS = [
@@ -37,6 +39,13 @@ _KIND_BY_LABEL = {str(label): value for value, label in ArticleKind.choices}
 _VISIBILITY_BY_LABEL = {str(label): value for value, label in Visibility.choices}
 _SEPARATORS = re.compile(r"[,，、]")
 MAX_ROWS = 20000
+MAX_UPLOAD = 20 * 1024 * 1024
+# Who may move the whole knowledge base in or out, in the web UI and the API.
+TRANSFER_ROLES = (Role.SUPERVISOR, Role.REVIEWER)
+CONTENT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 class ImportRejected(Exception):
@@ -91,6 +100,15 @@ def export_xlsx(articles, target) -> None:
     headers = [header for _key, header in COLUMNS]
     body = [[",".join(r[key]) if key == "categories" else r[key] for key, _h in COLUMNS] for r in rows]
     write_workbook(target, [Sheet("知识库", headers, body)])
+
+
+def write_export(fmt: str, target) -> None:
+    """Every article, as "json" or "xlsx", written to `target` (an HttpResponse or a file)."""
+    articles = Article.objects.all()
+    if fmt == "json":
+        target.write(export_json(articles))
+    else:
+        export_xlsx(articles, target)
 
 
 # ---------------------------------------------------------------- reading values
@@ -248,3 +266,11 @@ def import_rows(rows: list[dict], user, place: Callable[[int], str] = xlsx_place
         for data in prepared:
             result.created.append(services.create(user, data, note=_("导入")))
     return result
+
+
+def import_upload(upload, user) -> ImportResult:
+    """An uploaded file (Django's UploadedFile), imported all or nothing."""
+    if upload.size > MAX_UPLOAD:
+        raise ImportRejected([_("请选择不超过 20 MB 的 XLSX 或 JSON 文件。")])
+    rows, place = read_upload(upload.name, upload)
+    return import_rows(rows, user, place)

@@ -5,10 +5,11 @@ ArticleEvent, and keeps the search index in step, all in one transaction.
 """
 
 import difflib
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,8 @@ from rexian.knowledge.choices import ArticleStatus, UsageKind
 from rexian.knowledge.forms import ArticleForm
 from rexian.knowledge.index import locked_stats, reindex
 from rexian.knowledge.models import Article, ArticleEvent, ArticleUsage, ArticleVersion
-from rexian.orders.services.errors import InvalidInput, InvalidTransition, NotAllowed
+from rexian.metrics.kpis import compute
+from rexian.orders.services.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 
 EDITORS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT, Role.REVIEWER)
 PUBLISHERS = (Role.SUPERVISOR, Role.REVIEWER)
@@ -86,17 +88,43 @@ def create(user, data: dict, note: str = "") -> Article:
     return article
 
 
-def update(article: Article, user, data: dict, note: str = "") -> Article:
-    """Edit a draft or an article in review: a new version, kept for comparison."""
+def form_values(article: Article) -> dict:
+    """The article as ArticleForm data: what a partial update starts from."""
+    return {
+        **{name: getattr(article, name) for name in ("kind", "title", "body", "source", "issuing_body",
+                                                    "document_number", "visibility", "tags")},
+        "effective_from": article.effective_from or "",
+        "expires_on": article.expires_on or "",
+        "categories": [c.code for c in article.categories.all()],
+        "department": article.department.code if article.department_id else "",
+    }
+
+
+def update(
+    article: Article, user, data: dict, note: str = "", expected_version: int | None = None, partial: bool = False
+) -> Article:
+    """Edit a draft or an article in review: a new version, kept for comparison.
+
+    `partial` changes only the fields in `data`, the rest read under the lock
+    (so a concurrent edit of another field is kept); `expected_version` is the
+    version the client last saw, refused with Conflict if someone saved since.
+    """
     if not may_edit(article, user):
         raise NotAllowed(_("您不能修改这条知识。"))
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(
+                _("知识 %(id)s 已被他人修改（当前第 %(v)d 版），请刷新后再修改。") % {"id": locked.pk, "v": locked.version},
+                state=locked.status, version=locked.version,
+            )
         if locked.status not in (ArticleStatus.DRAFT, ArticleStatus.REVIEW):
             raise InvalidTransition(
                 _("“%(s)s”的知识不能直接修改，请先“修订”。") % {"s": locked.get_status_display()},
                 state=locked.status, allowed=["revise"],
             )
+        if partial:
+            data = {**form_values(locked), **data}
         form = _validated(user, data, instance=locked)
         article = form.save(commit=False)
         article.version = F("version") + 1
@@ -163,6 +191,50 @@ def expire_due(today=None) -> int:
             reindex(article)
         count += 1
     return count
+
+
+def staff_list(kind: str = "", status: str = "", query: str = "", department=None, category=None):
+    """Every article for staff, newest change first; the words of `query` must all appear
+    in the title or body, in any status (the ranked search covers only what is published).
+    `department` and `category` include their sub-units and sub-categories."""
+    articles = Article.objects.select_related("department").order_by("-updated_at", "-pk")
+    if kind:
+        articles = articles.filter(kind=kind)
+    if status:
+        articles = articles.filter(status=status)
+    for word in query.strip()[:200].split():
+        articles = articles.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    if department is not None:
+        articles = articles.filter(department__path__startswith=department.path)
+    if category is not None:
+        # A subquery, not a join: an article in two matching categories is listed once.
+        linked = Article.categories.through.objects.filter(category__path__startswith=category.path)
+        articles = articles.filter(pk__in=linked.values("article_id"))
+    return articles
+
+
+def version_pair(article: Article, old: int, new: int) -> tuple[ArticleVersion, ArticleVersion] | None:
+    """Versions `old` and `new` of the article, or None when either does not exist."""
+    versions = {v.number: v for v in article.versions.select_related("author").filter(number__in=[old, new])}
+    if old not in versions or new not in versions:
+        return None
+    return versions[old], versions[new]
+
+
+def review_report(today=None) -> dict:
+    """For supervisors: current articles to look at again (old, expiring, marked unhelpful,
+    50 of each) and the 直接答复率 of the last 30 days."""
+    today = today or timezone.localdate()
+    stale_days = settings.REXIAN["KNOWLEDGE_STALE_DAYS"]
+    stale_before = timezone.now() - timedelta(days=stale_days)
+    current = Article.objects.current(today).select_related("department")
+    return {
+        "old": current.filter(updated_at__lt=stale_before).order_by("updated_at")[:50],
+        "expiring": current.filter(expires_on__lte=today + timedelta(days=30)).order_by("expires_on")[:50],
+        "unhelpful": current.filter(not_helpful_count__gt=0).order_by("-not_helpful_count")[:50],
+        "direct_answer_rate": compute(today - timedelta(days=29), today)[0].as_dict()["direct_answer_rate"],
+        "stale_days": stale_days,
+    }
 
 
 def diff(old: ArticleVersion, new: ArticleVersion) -> list[tuple[str, str]]:

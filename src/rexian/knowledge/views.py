@@ -1,11 +1,9 @@
 """Knowledge-base pages: search, read, edit, review, compare versions, import/export,
 the intake side panel's suggestions, and the public search page for citizens."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,13 +27,7 @@ def article_list(request):
     query = request.GET.get("q", "").strip()[:200]
     kind = request.GET.get("kind", "")
     status = request.GET.get("status", "")
-    articles = Article.objects.select_related("department").order_by("-updated_at", "-pk")
-    if kind:
-        articles = articles.filter(kind=kind)
-    if status:
-        articles = articles.filter(status=status)
-    for word in query.split():
-        articles = articles.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    articles = services.staff_list(kind=kind, status=status, query=query)
     return render(request, "knowledge/list.html", {
         "page": page_of(articles, request.GET.get("page")), "query": query, "kind": kind, "status": status,
         "kinds": ArticleKind.choices, "statuses": ArticleStatus.choices,
@@ -102,11 +94,11 @@ def article_action(request, pk, action):
 @login_required
 def article_diff(request, pk, old, new):
     article = get_object_or_404(Article, pk=pk)
-    versions = {v.number: v for v in article.versions.filter(number__in=[old, new])}
-    if old not in versions or new not in versions:
+    pair = services.version_pair(article, old, new)
+    if pair is None:
         raise Http404("没有这个版本")
     return render(request, "knowledge/diff.html", {
-        "article": article, "old": versions[old], "new": versions[new], "lines": services.diff(versions[old], versions[new]),
+        "article": article, "old": pair[0], "new": pair[1], "lines": services.diff(*pair),
     })
 
 
@@ -137,40 +129,32 @@ def not_helpful(request, pk):
 
 @login_required
 def export(request, fmt):
-    if not request.user.has_role(Role.SUPERVISOR, Role.REVIEWER):
+    if not request.user.has_role(*importexport.TRANSFER_ROLES):
         raise PermissionDenied
-    articles = Article.objects.all()
     stamp = timezone.localdate().isoformat()
-    if fmt == "json":
-        response = HttpResponse(importexport.export_json(articles), content_type="application/json; charset=utf-8")
-    else:
-        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        try:
-            importexport.export_xlsx(articles, response)
-        except importexport.ExportRefused as error:
-            messages.error(request, error.message)
-            return redirect("knowledge:list")
-        fmt = "xlsx"
+    fmt = "json" if fmt == "json" else "xlsx"
+    response = HttpResponse(content_type=importexport.CONTENT_TYPES[fmt])
+    try:
+        importexport.write_export(fmt, response)
+    except importexport.ExportRefused as error:
+        messages.error(request, error.message)
+        return redirect("knowledge:list")
     record(request.user, AuditAction.EXPORT, summary=f"导出知识库（{fmt}）", request=request)
     response["Content-Disposition"] = f'attachment; filename="knowledge-{stamp}.{fmt}"'
     return response
 
 
-MAX_UPLOAD = 20 * 1024 * 1024
-
-
 @login_required
 @require_POST
 def import_file(request):
-    if not request.user.has_role(Role.SUPERVISOR, Role.REVIEWER):
+    if not request.user.has_role(*importexport.TRANSFER_ROLES):
         raise PermissionDenied
     upload = request.FILES.get("file")
-    if upload is None or upload.size > MAX_UPLOAD:
+    if upload is None:
         messages.error(request, "请选择不超过 20 MB 的 XLSX 或 JSON 文件。")
         return redirect("knowledge:list")
     try:
-        rows, place = importexport.read_upload(upload.name, upload)
-        result = importexport.import_rows(rows, request.user, place)
+        result = importexport.import_upload(upload, request.user)
     except importexport.ImportRejected as error:
         for problem in error.problems[:20]:
             messages.error(request, problem)
@@ -186,19 +170,7 @@ def stale(request):
     """For supervisors: articles to review (old, expiring, unhelpful) and the direct-answer rate."""
     if not request.user.has_role(Role.SUPERVISOR):
         raise PermissionDenied
-    today = timezone.localdate()
-    stale_before = timezone.now() - timezone.timedelta(days=settings.REXIAN["KNOWLEDGE_STALE_DAYS"])
-    current = Article.objects.current().select_related("department")
-    from rexian.metrics.kpis import compute
-
-    month = compute(today - timezone.timedelta(days=29), today)[0].as_dict()["direct_answer_rate"]
-    return render(request, "knowledge/stale.html", {
-        "old": current.filter(updated_at__lt=stale_before).order_by("updated_at")[:50],
-        "expiring": current.filter(expires_on__lte=today + timezone.timedelta(days=30)).order_by("expires_on")[:50],
-        "unhelpful": current.filter(not_helpful_count__gt=0).order_by("-not_helpful_count")[:50],
-        "direct_answer_rate": month,
-        "stale_days": settings.REXIAN["KNOWLEDGE_STALE_DAYS"],
-    })
+    return render(request, "knowledge/stale.html", services.review_report())
 
 
 # ---------------------------------------------------------------- public pages (no login)
