@@ -1,7 +1,6 @@
 """The worker runs routing retraining in a child process, so a long training does
 not hold up the channel replies and the deadline sweep."""
 
-import os
 import sys
 import threading
 import time

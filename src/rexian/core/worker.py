@@ -103,6 +103,12 @@ def _channels():
     return result or None  # an idle tick logs nothing (TickResult is falsy)
 
 
+def _hot_issues():
+    from rexian.routing import hotissue_store
+
+    return hotissue_store.refresh()
+
+
 def _probe_campaigns():
     from rexian.telephony.scheduler import run_due_calls
 
@@ -122,6 +128,8 @@ def jobs(interval: int, once: bool = False) -> list[Job]:
         Job("routing-retrain", 60, retrain),
         # At most 4 test calls a tick; large campaigns run `rexian campaign run` as processes of their own.
         Job("probe-campaigns", 30, _probe_campaigns),
+        # The supervisor overview's 热点诉求 panel reads what this stores (seconds of clustering on a busy week).
+        Job("hot-issues", 600, _hot_issues),
     ]
 
 

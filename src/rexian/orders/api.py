@@ -7,7 +7,8 @@ shape its results; every rule lives in `services/` (STYLE.md #5).
 from datetime import datetime
 from typing import Annotated
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,15 +16,19 @@ from ninja import Body, Header, Query, Router, Schema, Status
 from pydantic import Field, WithJsonSchema, field_validator
 
 from rexian.accounts.roles import Role
+from rexian.api.versions import expected_version
 from rexian.api.errors import ApiError, invalid_input
 from rexian.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from rexian.api.schemas import Choice, Ref, UserRef, choice, form_data, form_schema, parse, ref, user_ref
 from rexian.callbacks.models import Callback
+from rexian.core.audit import AuditAction, record
+from rexian.core.masking import normalize_phone
 from rexian.directory.models import Category, Department
 from rexian.orders.choices import Channel, OrderType, State, Urgency
 from rexian.orders.intake_forms import IntakeForm
 from rexian.orders.models import (
     Assignment,
+    Citizen,
     ExtensionRequest,
     Reply,
     Supervision,
@@ -34,8 +39,10 @@ from rexian.orders.privacy import CitizenView, audited_citizen_view, citizen_vie
 from rexian.orders.queues import QUEUES, with_list_relations
 from rexian.orders.services import intake, workflow
 from rexian.orders.events import event_label
+from rexian.routing.duplicates import similar_open_orders
 
 router = Router(tags=["orders"])
+CALLER_HISTORY_LIMIT = 20  # as the intake screen's caller-history panel
 
 # ---------------------------------------------------------------- input
 
@@ -67,6 +74,9 @@ class OrderFilters(Schema):
     overdue: bool = Field(False, description="只看已超期的未办结工单")
     due_soon: bool = Field(False, description="只看临期的未办结工单")
     q: str | None = Field(None, description="在编号、标题、内容、地址中查找")
+    phone: str | None = Field(
+        None, description="来电号码（回访电话或市民的电话、备用电话）；仅限可看完整号码的角色，其他角色 403"
+    )
     created_after: datetime | None = Field(None, description="受理时间不早于（含）")
     created_before: datetime | None = Field(None, description="受理时间早于（不含）")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
@@ -214,6 +224,46 @@ class OrderDetail(OrderSummary):
     supervisions: list[SupervisionOut]
     callbacks: list[CallbackOut]
     allowed_actions: list[str] = Field(description="当前用户此刻可执行的操作名")
+
+
+class CallerOrderOut(Schema):
+    number: str
+    title: str
+    order_type: Choice
+    state: Choice
+    open: bool = Field(description="未办结（已并单的工单随主工单，也算未办结）")
+    master: str | None = Field(description="已并单时，并入的主工单编号")
+    current_unit: Ref | None
+    created_at: datetime
+
+
+class CallerHistoryOut(Schema):
+    phone: str = Field(description="规范化后的号码")
+    name: str = Field(description="最近一件工单的市民姓名；按角色打码")
+    open_count: int
+    orders: list[CallerOrderOut] = Field(description=f"新的在前，最多 {CALLER_HISTORY_LIMIT} 件")
+
+
+class SimilarOrderOut(Schema):
+    number: str
+    title: str
+    order_type: Choice
+    state: Choice
+    current_unit: Ref | None
+    created_at: datetime
+    score: float = Field(description="文本相似度 0–1")
+
+
+class SimilarOrdersOut(Schema):
+    orders: list[SimilarOrderOut]
+
+
+class SimilarQuery(Schema):
+    title: str = ""
+    content: str = ""
+    address: str = ""
+    area_code: str = Field("", description="区划代码；6 位及以上时只比同一区县（及未填区划）的工单")
+    phone: str = Field("", description="来电号码：此号码的工单不列出（那是重复来电，见 /callers/{phone}/orders）")
 
 
 def _coded(choices, value: str) -> dict | None:
@@ -433,6 +483,8 @@ def _filtered(orders, filters: OrderFilters, user, now):
         orders = orders.due_soon(now)
     if filters.q:
         orders = orders.search(filters.q)
+    if filters.phone:
+        orders = _of_phone(orders, filters.phone, user)
     if filters.created_after:
         orders = orders.filter(created_at__gte=_aware(filters.created_after))
     if filters.created_before:
@@ -440,14 +492,36 @@ def _filtered(orders, filters: OrderFilters, user, now):
     return orders
 
 
-def _expected_version(body_version: int | None, if_match: str | None) -> int | None:
-    """The version the client acted on: `version` in the body, else an If-Match ETag."""
-    if body_version is not None or if_match is None or if_match.strip() == "*":
-        return body_version
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise invalid_input(_('If-Match 应为工单版本号，例如 "3"。'), {"If-Match": [_("应为版本号。")]})
-    return int(tag)
+def _may_see_full_phones(user) -> bool:
+    """The roles that see full phone numbers in lists (rexian.orders.privacy.citizen_view)."""
+    return user.role in settings.REXIAN["FULL_PHONE_ROLES"] or user.role == Role.ADMIN
+
+
+def _caller_phone(raw: str, field: str) -> str:
+    """`raw` normalised as at intake (138-1234-5678, +86…); a 422 when it is not a phone number."""
+    phone = normalize_phone(raw)
+    if not 5 <= len(phone) <= 20 or not phone.lstrip("+").isdigit():
+        raise invalid_input(
+            _("“%(p)s”不是有效的电话号码：应为 5–20 位数字，可带 +86 或分隔符，例如 13812345678。") % {"p": raw[:40]},
+            {field: [_("请输入有效的电话号码（5–20 位数字）。")]},
+        )
+    return phone
+
+
+def _of_phone(orders, raw: str, user):
+    if not _may_see_full_phones(user):
+        raise ApiError(403, "forbidden", _(
+            "按电话号码筛选会透露谁来过电：您的角色不能查看完整号码，因此不能使用 phone 筛选；请改用 q 按编号、标题或地址查找。"
+        ))
+    phone = _caller_phone(raw, "phone")
+    # Citizen ids first, as in intake.orders_of_caller: an OR with a join makes PostgreSQL walk every order.
+    citizens = list(Citizen.objects.filter(Q(phone=phone) | Q(alt_phone=phone)).values_list("pk", flat=True))
+    return orders.filter(Q(contact_phone=phone) | Q(citizen__in=citizens))
+
+
+def _require_intake_role(user) -> None:
+    if not user.has_role(*intake.INTAKE_ROLES):
+        raise ApiError(403, "forbidden", _("只有话务员和派单员可以查询来电记录和相似工单（与受理页面相同）。"))
 
 
 def _set_etag(response: HttpResponse, order: WorkOrder) -> None:
@@ -486,6 +560,56 @@ def list_orders(request, filters: Query[OrderFilters]):
     return {"items": items, "next_cursor": next_cursor, "limit": filters.limit}
 
 
+# Before /orders/{number}, which would otherwise take "similar" for an order number.
+@router.get("/orders/similar", response=SimilarOrdersOut, summary="受理前查相似的未办结工单（并单候选）")
+def similar_orders(request, query: Query[SimilarQuery]):
+    """Open orders of other callers that look like the same problem, best first, as on the intake screen."""
+    _require_intake_role(request.user)
+    text = " ".join(value[:2000] for value in (query.title, query.content, query.address))
+    if not text.strip():
+        raise invalid_input(_("请至少提供 title、content 或 address 之一，才能查找相似工单。"),
+                            {"title": [_("标题、内容、地址至少填一项。")]})
+    phone = _caller_phone(query.phone, "phone") if query.phone.strip() else ""
+    matches = similar_open_orders(request.user, text, query.area_code, exclude_phone=phone)
+    return {"orders": [
+        {"number": order.number, "title": order.title, "order_type": _coded(OrderType, order.order_type),
+         "state": _coded(State, order.state), "current_unit": ref(order.current_unit),
+         "created_at": order.created_at, "score": round(score, 3)}
+        for order, score in matches
+    ]}
+
+
+@router.get("/callers/{phone}/orders", response=CallerHistoryOut, summary="来电人的历史工单（重复来电）")
+def caller_orders(request, phone: str):
+    """The caller's orders, newest first, as the intake screen's caller-history panel.
+
+    The citizen's name follows the list rules of rexian.orders.privacy; when it is
+    shown in full, the view is audited like an order's detail."""
+    _require_intake_role(request.user)
+    phone = _caller_phone(phone, "phone")
+    visible = WorkOrder.objects.visible_to(request.user)
+    orders = list((intake.orders_of_caller(phone) & visible).select_related("master")[:CALLER_HISTORY_LIMIT])
+    name = ""
+    if orders:
+        citizen = citizen_view(orders[0], request.user)
+        name = citizen.name
+        if citizen.full:
+            record(request.user, AuditAction.VIEW_PERSONAL, orders[0], request=request, via="api",
+                   summary=f"按来电号码查询历史工单，看到工单 {orders[0].number} 的市民信息")
+    return {
+        "phone": phone,
+        "name": name,
+        "open_count": sum(order.is_open for order in orders),
+        "orders": [
+            {"number": order.number, "title": order.title, "order_type": _coded(OrderType, order.order_type),
+             "state": _coded(State, order.state), "open": order.is_open,
+             "master": order.master.number if order.master_id else None,
+             "current_unit": ref(order.current_unit), "created_at": order.created_at}
+            for order in orders
+        ],
+    }
+
+
 @router.get("/orders/{number}", response=OrderDetail, summary="工单详情（含时间线）")
 def get_order(request, number: str, response: HttpResponse):
     order = visible_order(request.user, number)
@@ -511,7 +635,7 @@ def take_action(
     # An unknown name goes straight to perform(), which answers unknown_action with the list.
     params = parse(schema, payload) if schema else None
     data = form_data(params, "version") if params else {}
-    version = _expected_version(params.version if params else None, if_match)
+    version = expected_version(params.version if params else None, if_match)
     workflow.perform(order, action, request.user, data, expected_version=version)
     order = visible_order(request.user, number)
     _set_etag(response, order)
