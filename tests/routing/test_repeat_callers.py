@@ -36,6 +36,7 @@ def test_it_lists_the_same_callers_other_open_orders_on_the_order_page(client, u
     section = repeat_section(client.get(f"/orders/{again.number}/").content.decode())
     listed = re.findall(r'<a class="mono" href="/orders/([\d-]+)/">', section)
     assert "重复来电" in section and listed == [first.number]  # not voided, not another caller's, not itself
+    assert stranger.number not in section
     assert PHONE not in section and PHONE[-4:] not in section
     assert f"?merge_master={first.number}#act-merge" in section
 

@@ -36,6 +36,8 @@ def navigation(request):
     if user.has_role(Role.SUPERVISOR, Role.DISPATCHER):
         more.append(_item(request, _("热点诉求"), reverse("routing:hot_issues")))
     if user.has_role(Role.SUPERVISOR):
+        more.append(_item(request, _("分派准确率"), reverse("routing:accuracy")))
+    if user.has_role(Role.SUPERVISOR):
         more.append(_item(request, _("统计看板"), reverse("dashboards:overview")))
     unread = notifications_for(user).filter(read_at__isnull=True).count()
     more.append(_item(request, _("通知"), reverse("orders:notifications"), count=unread or None))

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rexian.callbacks.choices import CallbackResult
+from rexian.directory.forms import ActiveCategoryField
 from rexian.directory.models import Department
 from rexian.orders.choices import ReplyResult, TransferTarget
 
@@ -63,6 +64,14 @@ class TransferForm(forms.Form):
 class DispatchForm(forms.Form):
     unit = UnitField(label=_("主办单位"))
     assisting = UnitsField(label=_("协办单位"))
+    # Intake's category may be wrong: the dispatcher corrects it here (empty keeps it).
+    category = ActiveCategoryField(
+        label=_("诉求分类"),
+        required=False,
+        empty_label=_("保持原分类"),
+        help_text=_("受理时的分类有误时在此更正；留空则不变。"),
+        error_messages={"invalid_choice": _("分类编码不存在或已停用，请选择有效的诉求分类或留空保持原分类。")},
+    )
     note = note(label=_("派单意见"))
 
     def clean(self):

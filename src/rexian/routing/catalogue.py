@@ -118,6 +118,19 @@ def best(category, area_code: str = "", text: str = "", rules=None):
     return None
 
 
+def best_rule(category, area_code: str = "", text: str = "", rules=None):
+    """The rule behind best(): the first of the tier that decides (same tiers, same
+    unit), so its assisting units and 依据 can be shown with the unit; None when
+    best() gives none."""
+    tiers: dict = {}
+    for m in match(category, area_code, text, rules):
+        tiers.setdefault(m.specificity, []).append(m)
+    for tier in tiers.values():
+        if len({m.rule.lead_unit_id for m in tier}) == 1:
+            return tier[0].rule
+    return None
+
+
 @dataclass
 class Conflict:
     category: Category

@@ -21,19 +21,32 @@ def follow_dispatch(sender, instance: WorkOrderEvent, created: bool, **kwargs):
     if not created or instance.action not in DISPATCHES | {"return"}:
         return
     if instance.action == "return":
-        suggestion = Suggestion.objects.filter(order_id=instance.order_id, kind=ModelKind.UNIT).first()
-        if suggestion is not None and suggestion.chosen_code and instance.unit_id and instance.unit.code == suggestion.chosen_code:
-            suggestion.returned = True
-            suggestion.save(update_fields=["returned"])
+        _follow_return(instance)
         return
-    # Only the order's first dispatch measures the suggestion: a reassign after a
+    # Only the order's first dispatch measures the suggestions: a reassign after a
     # 退单 is no evidence about what was suggested before it.
     if instance.order.dispatch_count != 1:
         return
-    suggestion = suggestions.record_at_dispatch(instance.order, instance.created_at)
-    if suggestion.chosen_code:
+    order = instance.order
+    # The category as dispatched: the dispatcher may have corrected it in this dispatch.
+    chosen = {
+        ModelKind.UNIT: instance.unit.code if instance.unit_id else "",
+        ModelKind.CATEGORY: order.category.code if order.category_id else "",
+    }
+    for kind, code in chosen.items():
+        suggestion = suggestions.record_at_dispatch(order, instance.created_at, kind)
+        if suggestion.chosen_code:
+            continue
+        suggestion.chosen_code = code
+        best = suggestions.suggested_code(suggestion)
+        suggestion.taken = bool(best) and best == code
+        suggestion.save(update_fields=["chosen_code", "taken"])
+
+
+def _follow_return(event: WorkOrderEvent) -> None:
+    """The unit chosen at the first dispatch returned the order (退单): marked on that
+    dispatch's unit and category suggestions alike (a wrong category sends it astray too)."""
+    unit = Suggestion.objects.filter(order_id=event.order_id, kind=ModelKind.UNIT).first()
+    if unit is None or not unit.chosen_code or not event.unit_id or event.unit.code != unit.chosen_code:
         return
-    suggestion.chosen_code = instance.unit.code if instance.unit_id else ""
-    best = suggestions.suggested_unit(suggestion)
-    suggestion.taken = bool(best) and best == suggestion.chosen_code
-    suggestion.save(update_fields=["chosen_code", "taken"])
+    Suggestion.objects.filter(order_id=event.order_id, returned=False).exclude(chosen_code="").update(returned=True)

@@ -11,6 +11,7 @@ first dispatch on it is frozen: it then records what was shown when the
 decision was made.
 """
 
+import logging
 import threading
 
 from django.conf import settings
@@ -22,24 +23,46 @@ from rexian.routing import catalogue
 from rexian.routing.models import ModelKind, RoutingModelVersion, Suggestion
 from rexian.routing.training import order_text
 
+log = logging.getLogger(__name__)
+
 _lock = threading.Lock()
 _loaded: dict[str, tuple[int, RoutingModel]] = {}
+# Versions this process could not load, with why: warned about once, not read again.
+# Keyed by (pk, created_at) so a reused primary key (SQLite, tests) is not mistaken for it.
+_unloadable: dict[tuple, str] = {}
 
 
 def active_model(kind: str) -> tuple[RoutingModelVersion, RoutingModel] | None:
-    """The active model, loaded once per process and reloaded when another version is activated."""
+    """The active model, loaded once per process and reloaded when another version is activated.
+
+    None when there is none, or when it cannot be loaded (e.g. trained under another
+    scikit-learn): suggestions then fall back to the catalogue alone, a warning is
+    logged once per version and process, and load_problem() says so for the pages.
+    """
     version = RoutingModelVersion.objects.filter(kind=kind, active=True).defer("model").first()
     if version is None:
         return None
     with _lock:
+        if (version.pk, version.created_at) in _unloadable:
+            return None
         cached = _loaded.get(kind)
         if cached is None or cached[0] != version.pk:
             blob = RoutingModelVersion.objects.values_list("model", flat=True).get(pk=version.pk)
             try:
                 _loaded[kind] = (version.pk, RoutingModel.from_bytes(bytes(blob)))
-            except ModelFormatError:
-                return None  # e.g. trained under another scikit-learn: `rexian routing train` again
+            except ModelFormatError as error:
+                _unloadable[(version.pk, version.created_at)] = str(error)
+                log.warning("routing: active %s model #%s cannot be loaded (%s); suggestions use the catalogue "
+                            "only until `rexian routing train %s` is run", kind, version.pk, error, kind)
+                return None
         return version, _loaded[kind][1]
+
+
+def load_problem(kind: str) -> str:
+    """Why the active model of `kind` cannot be used in this process, or "" (none active, or it loads)."""
+    active_model(kind)
+    key = RoutingModelVersion.objects.filter(kind=kind, active=True).values_list("pk", "created_at").first()
+    return _unloadable.get(tuple(key), "") if key is not None else ""
 
 
 def _names(kind: str, codes: list[str]) -> dict[str, str]:
@@ -123,19 +146,26 @@ def for_order(order, kind: str) -> Suggestion:
         return Suggestion.objects.get(order=order, kind=kind)
 
 
-def record_at_dispatch(order, now) -> Suggestion:
-    """The unit suggestion for an order being dispatched for the first time, inside the
+def record_at_dispatch(order, now, kind: str = ModelKind.UNIT) -> Suggestion:
+    """The suggestion of `kind` for an order being dispatched for the first time, inside the
     dispatch's transaction (`now` is the dispatch's time). Created here when nobody looked
     first (e.g. an API client): nothing was shown, so nothing is recorded as pre-selected."""
-    row = Suggestion.objects.select_for_update().filter(order=order, kind=ModelKind.UNIT).first()
+    row = Suggestion.objects.select_for_update().filter(order=order, kind=kind).first()
     if row is not None:
         return row
-    values = {**_compute(order, ModelKind.UNIT), "preselected": False, "created_at": now}
+    values = {**_compute(order, kind), "preselected": False, "created_at": now}
     try:
         with transaction.atomic():
-            return Suggestion.objects.create(order=order, kind=ModelKind.UNIT, **values)
+            return Suggestion.objects.create(order=order, kind=kind, **values)
     except IntegrityError:  # a dispatcher's page view stored it at the same moment
-        return Suggestion.objects.select_for_update().get(order=order, kind=ModelKind.UNIT)
+        return Suggestion.objects.select_for_update().get(order=order, kind=kind)
+
+
+def suggested_code(suggestion: Suggestion) -> str:
+    """What the suggestion put first, whatever its kind: "taken" is measured against this."""
+    if suggestion.kind == ModelKind.UNIT:
+        return suggested_unit(suggestion)
+    return suggestion.candidates[0]["code"] if suggestion.candidates else ""
 
 
 def suggested_unit(suggestion: Suggestion) -> str:
@@ -152,3 +182,61 @@ def preselected_unit(suggestion: Suggestion) -> str | None:
     if suggestion.preselected:
         return suggestion.catalogue_code or suggestion.candidates[0]["code"]
     return None
+
+
+def preselected_category(suggestion: Suggestion) -> str | None:
+    """The category to pre-select in the dispatch form: the model's best, when it is confident."""
+    if suggestion.preselected and suggestion.candidates:
+        return suggestion.candidates[0]["code"]
+    return None
+
+
+def catalogue_rule(order, suggestion: Suggestion):
+    """The catalogue rule behind the unit suggestion's catalogue unit (its assisting units
+    and 依据), or None. Looked up now: once the order was dispatched the stored suggestion
+    is frozen, and a rule that no longer names that unit is not shown as its basis."""
+    if suggestion.kind != ModelKind.UNIT or not suggestion.catalogue_code:
+        return None
+    rule = catalogue.best_rule(order.category, order.area_code, f"{order.title} {order.content}")
+    if rule is None or rule.lead_unit.code != suggestion.catalogue_code:
+        return None
+    return rule
+
+
+def active_assisting(rule) -> list:
+    """The rule's assisting units that can still be dispatched to (never its lead unit)."""
+    if rule is None:
+        return []
+    return [unit for unit in rule.assisting_units.all() if unit.active and unit.pk != rule.lead_unit_id]
+
+
+DISPATCH_ACTIONS = ("dispatch", "reassign", "designate")
+
+
+_LOOK_UP = object()
+
+
+def dispatch_initial(order, unit: Suggestion, category: Suggestion, rule=_LOOK_UP) -> dict[str, dict]:
+    """What the dispatch forms (dispatch, reassign, designate) start with.
+
+    The lead unit only as preselected_unit() allows; the catalogue rule's assisting
+    units only together with its pre-selected lead (they belong to that rule). The
+    category field shows the order's category, or on the first dispatch the model's
+    category when it is confident: after a dispatch a dispatcher has already
+    confirmed or corrected it, and the model must not nudge that back.
+    `rule`: catalogue_rule(order, unit) when the caller has it already.
+    """
+    lead = preselected_unit(unit)
+    if rule is _LOOK_UP:
+        rule = catalogue_rule(order, unit)
+    assisting = [u.code for u in active_assisting(rule)] if lead else []
+    current = order.category.code if order.category_id else None
+    initial = {}
+    for name in DISPATCH_ACTIONS:
+        values = {"category": (preselected_category(category) or current) if name == "dispatch" else current}
+        if lead:
+            values["unit"] = lead
+        if assisting:
+            values["assisting"] = assisting
+        initial[name] = {key: value for key, value in values.items() if value}
+    return initial

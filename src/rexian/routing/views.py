@@ -1,9 +1,13 @@
-"""Supervisor pages of the routing app: hot issues with their orders."""
+"""Supervisor pages of the routing app: hot issues with their orders, and routing accuracy."""
+
+from datetime import timedelta
 
 from django.shortcuts import render
+from django.utils import timezone
 
 from rexian.accounts.roles import Role
 from rexian.orders.views.base import role_required
+from rexian.routing import accuracy
 from rexian.routing.hotissues import hot_issue_survey, orders_of
 
 WINDOWS = (1, 7, 30)
@@ -22,4 +26,21 @@ def hot_issue_list(request):
         "days": survey.days,
         "windows": WINDOWS,
         "invalid_days": asked if days is None else None,
+    })
+
+
+ACCURACY_WINDOWS = (30, 90, 365)
+
+
+@role_required(Role.SUPERVISOR)
+def accuracy_page(request):
+    """Production accuracy per kind and model version, the versions in use and why not others."""
+    asked = request.GET.get("days", "")
+    days = next((d for d in ACCURACY_WINDOWS if asked == str(d)), None)
+    since = timezone.now() - timedelta(days=days) if days else None
+    return render(request, "routing/accuracy.html", {
+        "kinds": accuracy.overview(since),
+        "days": days,
+        "windows": ACCURACY_WINDOWS,
+        "invalid_days": asked if asked and days is None else None,
     })

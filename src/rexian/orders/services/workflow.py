@@ -266,6 +266,10 @@ def _dispatch(ctx):
 
 def _dispatch_to(ctx, name, designated=False):
     lead, assisting = ctx.data["unit"], list(ctx.data.get("assisting") or [])
+    corrected = _correct_category(ctx.order, ctx.data.get("category"))
+    # After the correction: the accept deadline, set here, follows the corrected
+    # category's policy. The handling deadline (due_at) was promised at intake and
+    # stays as it is.
     _create_assignments(ctx, lead, assisting, designated=designated)
     ctx.order.dispatch_count += 1
     ctx.move(State.DISPATCHED)
@@ -276,8 +280,18 @@ def _dispatch_to(ctx, name, designated=False):
         note=ctx.data.get("note", ""),
         assisting=[unit.code for unit in assisting],
         accept_deadline=ctx.order.accept_deadline.isoformat(),
+        **corrected,
     )
     _notify_unit(ctx.order, lead, "dispatched", _("新工单待签收：%(n)s %(t)s") % {"n": ctx.order.number, "t": ctx.order.title}, ctx.now)
+
+
+def _correct_category(order, category) -> dict:
+    """Set the category the dispatcher chose (None keeps it); the event data recording the change."""
+    if category is None or category.pk == order.category_id:
+        return {}
+    before = order.category.code if order.category_id else ""
+    order.category = category
+    return {"category_from": before, "category_to": category.code}
 
 
 @action("reassign", gettext_lazy("改派"), {Role.DISPATCHER}, {State.RETURNED}, f.DispatchForm)

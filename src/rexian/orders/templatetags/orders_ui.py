@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rexian.accounts.roles import Role
 from rexian.callbacks.choices import CallbackResult
+from rexian.directory.models import Category
 from rexian.orders import privacy
 from rexian.orders.choices import ReplyResult, State, TransferTarget, Urgency
 from rexian.orders.events import event_label
@@ -73,6 +74,11 @@ def event_detail(event) -> str:
         parts.append(_("协办 %(u)s") % {"u": "、".join(data["assisting"])})
     if data.get("late"):
         parts.append(_("超时签收"))
+    if data.get("category_to"):  # corrected at dispatch: rare, so the names are looked up here
+        codes = [data.get("category_from") or "", data["category_to"]]
+        names = dict(Category.objects.filter(code__in=codes).values_list("code", "name"))
+        before, after = (names.get(code, code) or "—" for code in codes)
+        parts.append(_("分类更正：%(a)s → %(b)s") % {"a": before, "b": after})
     return "；".join(str(part) for part in parts)
 
 

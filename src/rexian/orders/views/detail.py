@@ -82,10 +82,11 @@ ROUTED_ACTIONS = {"dispatch", "reassign", "designate"}
 
 
 def _routing_help(order, user, available: set[str], merge_master: str = "") -> dict:
-    """For whoever may dispatch: suggested units and categories, and 并单 candidates.
+    """For whoever may dispatch: suggested units and categories, the catalogue rule
+    behind the unit (assisting units, 依据), and 并单 candidates.
 
-    The unit is pre-selected in the dispatch form only when the catalogue and a
-    confident model agree (rexian.routing.suggestions.preselected_unit).
+    What the dispatch forms start with is rexian.routing.suggestions.dispatch_initial
+    (the unit only when the catalogue and a confident model agree).
     `merge_master` (?merge_master=<number>, the candidates' "设为主工单" link)
     fills the merge form's master field when it names one of the candidates.
     """
@@ -94,10 +95,12 @@ def _routing_help(order, user, available: set[str], merge_master: str = "") -> d
     unit = suggestions.for_order(order, ModelKind.UNIT)
     category = suggestions.for_order(order, ModelKind.CATEGORY)
     preselect = suggestions.preselected_unit(unit)
+    rule = suggestions.catalogue_rule(order, unit)
     similar = similar_open_orders(user, f"{order.title} {order.content} {order.address}", order.area_code,
                                   exclude_phone=order.contact_phone, exclude=order)
     repeat = repeat_call_orders(user, order)
-    initial = {name: {"unit": preselect} for name in ROUTED_ACTIONS} if preselect else {}
+    initial = {name: values for name, values in suggestions.dispatch_initial(order, unit, category, rule).items()
+               if name in available}
     can_merge = "merge" in available
     masters = {other.number for other, _score in similar} | {call.order.number for call in repeat}
     if can_merge and merge_master in masters:
@@ -106,6 +109,10 @@ def _routing_help(order, user, available: set[str], merge_master: str = "") -> d
         "unit": unit,
         "category": category,
         "preselected": preselect,
+        "rule": rule,
+        "rule_assisting": suggestions.active_assisting(rule),
+        # Pre-selected on the first dispatch only (suggestions.dispatch_initial).
+        "category_preselected": suggestions.preselected_category(category) if "dispatch" in available else None,
         "initial": initial,
         "similar": similar,
         # (RepeatCall, may be picked as merge master here): the same caller's other open orders.
