@@ -23,9 +23,9 @@ from rexian.api.schemas import Choice, UserRef, choice, form_schema, parse, user
 from rexian.directory.models import Category, Department
 from rexian.knowledge import api_dictionary, api_public, api_transfer, services
 from rexian.knowledge.api_shapes import ArticleSummary, article_or_404, summary
-from rexian.knowledge.choices import ArticleKind, ArticleStatus, UsageKind, Visibility
+from rexian.knowledge.choices import REVISABLE, ArticleKind, ArticleStatus, UsageKind, Visibility
 from rexian.knowledge.forms import ArticleForm
-from rexian.knowledge.models import Article
+from rexian.knowledge.models import Article, ArticleRevision
 from rexian.knowledge.search import search
 from rexian.orders.models import WorkOrder
 
@@ -113,6 +113,18 @@ class AnswerIn(Schema):
 # ---------------------------------------------------------------- output
 
 
+class RevisionSummary(Schema):
+    id: int
+    article: int
+    status: Choice
+    version: int = Field(description="修订版本：打开时等于知识版本，每次保存加一；修改时的 If-Match 与之比较")
+    base_version: int = Field(description="修订所基于的知识版本")
+    title: str
+    note: str
+    author: UserRef | None
+    updated_at: datetime
+
+
 class ArticleOut(ArticleSummary):
     body: str
     source: str
@@ -121,6 +133,7 @@ class ArticleOut(ArticleSummary):
     effective_from: date | None
     tags: list[str]
     allowed_actions: list[str]
+    revision: RevisionSummary | None = Field(description="进行中的修订（草稿或待审核）；现行内容在其发布前不变")
 
 
 class ArticlePage(Schema):
@@ -150,13 +163,28 @@ class DiffLine(Schema):
     text: str
 
 
+class RevisionOut(RevisionSummary):
+    content: dict = Field(description="修订后的全部字段（与 PUT 的字段相同：编码、ISO 日期）")
+    lines: list[DiffLine] = Field(description="与现行版本相比的逐行差异（与网页相同）")
+
+
 class DiffOut(Schema):
     old: VersionOut
     new: VersionOut
     lines: list[DiffLine] = Field(description="与网页“版本比较”相同的逐行差异（标题、其他字段、正文）")
 
 
-def _out(article: Article, user) -> dict:
+def _revision(revision: ArticleRevision) -> dict:
+    return {"id": revision.pk, "article": revision.article_id, "status": choice(revision.status, revision.get_status_display()),
+            "version": revision.version, "base_version": revision.base_version, "title": revision.title,
+            "note": revision.note, "author": user_ref(revision.created_by), "updated_at": revision.updated_at}
+
+
+def _open_revision(article: Article) -> ArticleRevision | None:
+    return article.open_revision() if article.status in REVISABLE else None
+
+
+def _out(article: Article, user, revision: ArticleRevision | None = None) -> dict:
     return {
         **summary(article),
         "body": article.body,
@@ -166,6 +194,7 @@ def _out(article: Article, user) -> dict:
         "effective_from": article.effective_from,
         "tags": article.tag_list,
         "allowed_actions": services.allowed_actions(article, user),
+        "revision": _revision(revision) if revision else None,
     }
 
 
@@ -175,8 +204,11 @@ def _version(version) -> dict:
 
 
 def _with_etag(response: HttpResponse, article: Article, user) -> dict:
-    response["ETag"] = f'"{article.version}"'
-    return _out(article, user)
+    """The article, with the version a PATCH or PUT of it is checked against as its ETag:
+    its open revision's, if it has one (that is what they edit), else its own."""
+    revision = _open_revision(article)
+    response["ETag"] = f'"{revision.version if revision else article.version}"'
+    return _out(article, user, revision)
 
 
 # ---------------------------------------------------------------- queries
@@ -214,7 +246,12 @@ def search_articles(request, query: Query[SearchQuery]):
     ]
 
 
-@router.get("/knowledge/{int:article_id}", response=ArticleOut, summary="知识详情（ETag 为版本号）")
+@router.get("/knowledge/revisions", response=list[RevisionSummary], summary="待审核的修订（最早提交的在前）")
+def list_revisions(request):
+    return [_revision(revision) for revision in services.revisions_in_review()]
+
+
+@router.get("/knowledge/{int:article_id}", response=ArticleOut, summary="知识详情（ETag 为修改时应带的版本号）")
 def get_article(request, article_id: int, response: HttpResponse):
     return _with_etag(response, article_or_404(article_id), request.user)
 
@@ -226,7 +263,21 @@ def create_article(request, response: HttpResponse, payload: dict = Body(...)):
     return Status(201, _with_etag(response, article, request.user))
 
 
-@router.put("/knowledge/{int:article_id}", response=ArticleOut, summary="整体修改草稿或待审核的知识（省略的字段清空）")
+@router.get("/knowledge/{int:article_id}/revision", response=RevisionOut, summary="进行中的修订及其与现行版本的差异")
+def get_revision(request, article_id: int, response: HttpResponse):
+    article = article_or_404(article_id)
+    revision = _open_revision(article)
+    if revision is None:
+        raise ApiError(404, "not_found", _("知识 %(id)s 没有进行中的修订；修改已发布的知识即会打开一份。") % {"id": article_id})
+    response["ETag"] = f'"{revision.version}"'
+    lines = [{"op": op, "text": text} for op, text in services.revision_diff(article, revision)]
+    return {**_revision(revision), "content": revision.data, "lines": lines}
+
+
+_EDITS = "草稿或待审核的知识就地修改；已发布、已失效或已撤回的知识改的是它的修订（没有则打开一份），现行内容不变"
+
+
+@router.put("/knowledge/{int:article_id}", response=ArticleOut, summary="整体修改（省略的字段清空）", description=_EDITS)
 def update_article(
     request, article_id: int, response: HttpResponse, payload: dict = Body(...),
     if_match: str | None = Header(None, alias="If-Match"),
@@ -238,7 +289,7 @@ def update_article(
     return _with_etag(response, article, request.user)
 
 
-@router.patch("/knowledge/{int:article_id}", response=ArticleOut, summary="部分修改草稿或待审核的知识（只改给出的字段）")
+@router.patch("/knowledge/{int:article_id}", response=ArticleOut, summary="部分修改（只改给出的字段）", description=_EDITS)
 def patch_article(
     request, article_id: int, response: HttpResponse, payload: dict = Body(...),
     if_match: str | None = Header(None, alias="If-Match"),
@@ -267,11 +318,16 @@ def diff_versions(request, article_id: int, filters: Query[DiffQuery]):
     return {"old": _version(pair[0]), "new": _version(pair[1]), "lines": lines}
 
 
-@router.post("/knowledge/{int:article_id}/actions/{action}", response=ArticleOut, summary="提交审核、发布、退回、撤回、修订")
-def article_action(request, article_id: int, action: str, payload: TransitionIn = None):
+@router.post(
+    "/knowledge/{int:article_id}/actions/{action}", response=ArticleOut,
+    summary="提交审核、发布、退回、撤回；修订的打开、提交、发布、退回、放弃",
+    description="submit、publish、reject、withdraw；revise、submit_revision、publish_revision、reject_revision、"
+                "discard_revision。可执行的见 allowed_actions。",
+)
+def article_action(request, article_id: int, action: str, response: HttpResponse, payload: TransitionIn = None):
     note = payload.note if payload else ""
     article = services.transition(article_or_404(article_id), action, request.user, note=note)
-    return _out(article, request.user)
+    return _with_etag(response, article, request.user)
 
 
 @router.post("/knowledge/{int:article_id}/not-helpful", response={204: None}, summary="标记“没有帮助”")

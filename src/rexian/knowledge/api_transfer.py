@@ -29,6 +29,8 @@ class ExportQuery(Schema):
 class ImportOut(Schema):
     created: int
     ids: list[int] = Field(description="新建的知识（草稿，待审核发布）")
+    revised: list[int] = Field(description="id 指向已有知识且内容有变化的：已发布的生成修订（审核发布前现行内容不变），草稿直接修改")
+    unchanged: list[int] = Field(description="id 指向已有知识且内容相同的：未改动")
 
 
 class RateOut(Schema):
@@ -73,7 +75,10 @@ def import_articles(request, file: UploadedFile = File(..., description=".xlsx �
     except importexport.ImportRejected as error:
         message = _("文件中有 %(n)d 处问题，未导入任何知识；请按 details.errors.file 逐条修改后重新导入。") % {"n": len(error.problems)}
         raise invalid_input(message, {"file": error.problems[:MAX_PROBLEMS]}) from None
-    return Status(201, {"created": len(result.created), "ids": [article.pk for article in result.created]})
+    return Status(201, {
+        "created": len(result.created), "ids": [article.pk for article in result.created],
+        "revised": [article.pk for article in result.revised], "unchanged": [article.pk for article in result.unchanged],
+    })
 
 
 @router.get("/knowledge/stale", response=ReviewReportOut, summary="待更新知识与直接答复率（督办员）")

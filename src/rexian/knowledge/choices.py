@@ -17,6 +17,19 @@ class ArticleStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
+class RevisionStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    REVIEW = "review", _("待审核")
+    PUBLISHED = "published", _("已发布")
+    DISCARDED = "discarded", _("已放弃")
+
+
+# A revision still being worked on; an article has at most one.
+OPEN_REVISION = (RevisionStatus.DRAFT, RevisionStatus.REVIEW)
+# Article states whose content changes only through a revision (it is, or was, in service).
+REVISABLE = (ArticleStatus.PUBLISHED, ArticleStatus.EXPIRED, ArticleStatus.WITHDRAWN)
+
+
 class Visibility(models.TextChoices):
     PUBLIC = "public", _("公开")
     INTERNAL = "internal", _("内部")

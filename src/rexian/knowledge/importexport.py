@@ -33,8 +33,10 @@ COLUMNS = [
 ]
 _LABELS = dict(COLUMNS)
 _HEADER_TO_KEY = {header: key for key, header in COLUMNS} | {key: key for key, _ in COLUMNS}
-# The JSON export writes these for reference; an import always creates new drafts.
+# The JSON export writes these for reference; a row's `id`, if it names an article, is
+# imported as a change to that article (see `_existing`), the others are ignored.
 _EXPORT_ONLY = {"id", "status", "version"}
+_MAX_ID = 2**63 - 1
 _KIND_BY_LABEL = {str(label): value for value, label in ArticleKind.choices}
 _VISIBILITY_BY_LABEL = {str(label): value for value, label in Visibility.choices}
 _SEPARATORS = re.compile(r"[,，、]")
@@ -63,6 +65,15 @@ class ExportRefused(Exception):
 @dataclass
 class ImportResult:
     created: list = field(default_factory=list)
+    # Existing articles (named by `id`) changed: a revision, or a draft edited in place.
+    revised: list = field(default_factory=list)
+    # Existing articles the file holds as they are: left alone.
+    unchanged: list = field(default_factory=list)
+
+    def report(self) -> str:
+        return _("已导入：新建 %(c)d 条知识（草稿，待审核发布）；%(r)d 条已有知识按文件内容修订"
+                 "（已发布的生成修订，审核发布前现行内容不变；草稿直接修改）；%(u)d 条与现有内容相同，未改动。") % {
+            "c": len(self.created), "r": len(self.revised), "u": len(self.unchanged)}
 
 
 # ---------------------------------------------------------------- export
@@ -240,22 +251,48 @@ def read_upload(name: str, stream) -> tuple[list[dict], Callable[[int], str]]:
 # ---------------------------------------------------------------- import
 
 
+def _existing(raw: dict, place: str) -> tuple[Article | None, list[str]]:
+    """The article a row's `id` names (an exported row brought back), or None: a new article.
+    An id no article has (an export from another installation) also makes a new one."""
+    value = raw.get("id")
+    if _blank(value):
+        return None, []
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
+    elif isinstance(value, float) and value.is_integer():  # a spreadsheet's number
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, [_("%(place)s：id 应为已有知识的编号（整数），新建的知识请留空。") % {"place": place}]
+    return (Article.objects.filter(pk=value).first() if 0 < value <= _MAX_ID else None), []
+
+
 def import_rows(rows: list[dict], user, place: Callable[[int], str] = xlsx_place) -> ImportResult:
-    """Create the articles as drafts (they go through review like any other); blank rows are skipped."""
+    """Create the articles as drafts (they go through review like any other); blank rows are skipped.
+
+    A row whose `id` names an article changes that article instead, as any edit
+    does: a published one gets a revision (the live content stays until it is
+    reviewed), a draft is edited; a row that changes nothing leaves it alone.
+    """
     from rexian.knowledge import services
 
     filled = [(index, raw) for index, raw in enumerate(rows) if not all(_blank(value) for value in raw.values())]
     if len(filled) > MAX_ROWS:
         raise ImportRejected([_("一次最多导入 %(max)d 条，本文件有 %(n)d 条，请拆分后导入。") % {"max": MAX_ROWS, "n": len(filled)}])
-    prepared, problems = [], []
+    prepared, problems, seen = [], [], {}
     for index, raw in filled:
         data, row_problems = _normalise(raw, place(index))
-        problems += row_problems
-        if row_problems:
+        article, id_problems = _existing(raw, place(index))
+        if article is not None and article.pk in seen:
+            id_problems.append(_("%(place)s：与%(other)s是同一条知识（id %(id)d），请只保留一条。")
+                               % {"place": place(index), "other": seen[article.pk], "id": article.pk})
+        elif article is not None:
+            seen[article.pk] = place(index)
+        problems += row_problems + id_problems
+        if row_problems or id_problems:
             continue
         form = ArticleForm(data=data)
         if form.is_valid():
-            prepared.append(data)
+            prepared.append((article, data, services.proposed_content(form)))
         else:
             for name, messages in form.errors.items():
                 problems.append(f"{place(index)} {_LABELS.get(name, name)}：{'；'.join(messages)}")
@@ -263,8 +300,13 @@ def import_rows(rows: list[dict], user, place: Callable[[int], str] = xlsx_place
         raise ImportRejected(problems)
     result = ImportResult()
     with transaction.atomic():
-        for data in prepared:
-            result.created.append(services.create(user, data, note=_("导入")))
+        for article, data, content in prepared:
+            if article is None:
+                result.created.append(services.create(user, data, note=_("导入")))
+            elif services.content_to_edit(article) == content:
+                result.unchanged.append(article)
+            else:
+                result.revised.append(services.update(article, user, data, note=_("导入")))
     return result
 
 

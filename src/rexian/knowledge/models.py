@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rexian.knowledge.choices import ArticleKind, ArticleStatus, UsageKind, Visibility
+from rexian.knowledge.choices import OPEN_REVISION, ArticleKind, ArticleStatus, RevisionStatus, UsageKind, Visibility
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -65,6 +65,10 @@ class Article(models.Model):
     def tag_list(self) -> list[str]:
         return [tag.strip() for tag in self.tags.replace("，", ",").split(",") if tag.strip()]
 
+    def open_revision(self):
+        """The revision being drafted or reviewed, or None."""
+        return self.revisions.filter(status__in=OPEN_REVISION).select_related("created_by").first()
+
     def is_current(self, today=None) -> bool:
         today = today or timezone.localdate()
         return (
@@ -93,10 +97,52 @@ class ArticleVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["article", "number"], name="unique_article_version")]
 
 
+class ArticleRevision(models.Model):
+    """A proposed change to an article in (or once in) service, drafted and reviewed on its own.
+
+    The live article stays as it is, current and searchable, until a publisher
+    approves the revision: then `data` replaces its content as a new version.
+    `data` is ArticleForm data (codes, ISO dates), validated when saved and again
+    when published. `version` starts at the article's version and goes up with
+    every save, so a client's If-Match names the latest of the two it has seen.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    status = models.CharField(_("状态"), max_length=10, choices=RevisionStatus.choices, default=RevisionStatus.DRAFT)
+    data = models.JSONField(_("修订内容"))
+    version = models.PositiveIntegerField(_("修订版本"))
+    base_version = models.PositiveIntegerField(_("基于版本"))
+    published_version = models.PositiveIntegerField(_("发布为版本"), null=True, blank=True)
+    note = models.CharField(_("修改说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("知识修订")
+        verbose_name_plural = _("知识修订")
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            # The article's lock serialises opening one; this is the backstop.
+            models.UniqueConstraint(
+                fields=["article"], condition=Q(status__in=OPEN_REVISION), name="one_open_revision_per_article"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.article} ({self.get_status_display()})"
+
+    @property
+    def title(self) -> str:
+        return self.data.get("title", "")
+
+
 class ArticleEvent(models.Model):
     """Lifecycle steps of an article (submitted, published, withdrawn, …), append-only."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    # The revision the step was about (revise, submit_revision, …), if any.
+    revision = models.ForeignKey(ArticleRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     action = models.CharField(_("动作"), max_length=20)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
@@ -112,6 +158,8 @@ class ArticleUsage(models.Model):
     """An article offered, used in an answer, or marked "did not help" at intake."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="usages")
+    # The version the user saw or cited: a later revision may change what the article says.
+    article_version = models.PositiveIntegerField(_("知识版本"), null=True, blank=True)
     order = models.ForeignKey("orders.WorkOrder", null=True, blank=True, on_delete=models.SET_NULL)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("类型"), max_length=20, choices=UsageKind.choices)

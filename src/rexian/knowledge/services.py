@@ -1,7 +1,11 @@
-"""The article lifecycle (草稿 → 待审核 → 已发布 → 已失效/已撤回), versions and use.
+"""The article lifecycle (草稿 → 待审核 → 已发布 → 已失效/已撤回), revisions, versions and use.
 
 Every step is locked, versioned where the content changes, logged as an
 ArticleEvent, and keeps the search index in step, all in one transaction.
+
+An article that is (or was) in service is never edited in place: its changes
+go into one open ArticleRevision, drafted and reviewed on its own, while the
+live content stays current and searchable until the revision is published.
 """
 
 import difflib
@@ -15,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rexian.accounts.roles import Role
-from rexian.knowledge.choices import ArticleStatus, UsageKind
+from rexian.knowledge.choices import REVISABLE, ArticleStatus, RevisionStatus, UsageKind
 from rexian.knowledge.forms import ArticleForm
 from rexian.knowledge.index import locked_stats, reindex
-from rexian.knowledge.models import Article, ArticleEvent, ArticleUsage, ArticleVersion
+from rexian.knowledge.models import Article, ArticleEvent, ArticleRevision, ArticleUsage, ArticleVersion
 from rexian.metrics.kpis import compute
 from rexian.orders.services.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 
@@ -31,13 +35,26 @@ TRANSITIONS = {
     "publish": ({ArticleStatus.REVIEW}, ArticleStatus.PUBLISHED, PUBLISHERS),
     "reject": ({ArticleStatus.REVIEW}, ArticleStatus.DRAFT, PUBLISHERS),
     "withdraw": ({ArticleStatus.PUBLISHED}, ArticleStatus.WITHDRAWN, PUBLISHERS),
-    "revise": ({ArticleStatus.PUBLISHED, ArticleStatus.WITHDRAWN, ArticleStatus.EXPIRED}, ArticleStatus.DRAFT, EDITORS),
 }
+# The open revision of a published, expired or withdrawn article: action: (from states, to state, roles).
+# None is "no open revision": "revise" opens one.
+REVISION_TRANSITIONS = {
+    "revise": ({None}, RevisionStatus.DRAFT, EDITORS),
+    "submit_revision": ({RevisionStatus.DRAFT}, RevisionStatus.REVIEW, EDITORS),
+    "publish_revision": ({RevisionStatus.REVIEW}, RevisionStatus.PUBLISHED, PUBLISHERS),
+    "reject_revision": ({RevisionStatus.REVIEW}, RevisionStatus.DRAFT, PUBLISHERS),
+    "discard_revision": ({RevisionStatus.DRAFT, RevisionStatus.REVIEW}, RevisionStatus.DISCARDED, EDITORS),
+}
+# Actions that also need the right to edit this article (department staff: their own unit's).
+EDITOR_ACTIONS = {"submit", "revise", "submit_revision", "discard_revision"}
 ACTION_LABELS = {
     "submit": gettext_lazy("提交审核"), "publish": gettext_lazy("审核发布"), "reject": gettext_lazy("退回修改"),
-    "withdraw": gettext_lazy("撤回"), "revise": gettext_lazy("修订"),
+    "withdraw": gettext_lazy("撤回"), "revise": gettext_lazy("修订"), "submit_revision": gettext_lazy("提交修订审核"),
+    "publish_revision": gettext_lazy("审核发布修订"), "reject_revision": gettext_lazy("退回修订"),
+    "discard_revision": gettext_lazy("放弃修订"),
 }
 VERSIONED_FIELDS = ["kind", "source", "issuing_body", "document_number", "effective_from", "expires_on", "visibility", "tags"]
+TEXT_FIELDS = ("kind", "title", "body", "source", "issuing_body", "document_number", "visibility", "tags")
 
 
 def may_edit(article: Article | None, user) -> bool:
@@ -59,18 +76,24 @@ def _validated(user, data: dict, instance=None) -> ArticleForm:
     return form
 
 
+def _as_version(values: dict, number: int, **extra) -> ArticleVersion:
+    """Content in `form_values` shape as an (unsaved) ArticleVersion, to keep or to compare."""
+    fields = {name: values.get(name) or "" for name in VERSIONED_FIELDS}
+    fields["categories"] = sorted(values.get("categories") or [])
+    fields["department"] = values.get("department") or ""
+    return ArticleVersion(number=number, title=values["title"], body=values["body"], fields=fields, **extra)
+
+
 def _snapshot(article: Article, user, note: str) -> ArticleVersion:
-    fields = {name: str(getattr(article, name) or "") for name in VERSIONED_FIELDS}
-    fields["categories"] = sorted(article.categories.values_list("code", flat=True))
-    fields["department"] = article.department.code if article.department_id else ""
-    return ArticleVersion.objects.create(
-        article=article, number=article.version, title=article.title, body=article.body, fields=fields, author=user, note=note
-    )
+    version = _as_version(form_values(article), article.version, article=article, author=user, note=note)
+    version.save()
+    return version
 
 
-def _event(article, action, from_status, user, note=""):
+def _event(article, action, from_status, user, note="", revision=None):
     ArticleEvent.objects.create(
-        article=article, action=action, from_status=from_status, to_status=article.status, actor=user, note=note[:300]
+        article=article, action=action, from_status=from_status, to_status=article.status, actor=user, note=note[:300],
+        revision=revision,
     )
 
 
@@ -89,61 +112,122 @@ def create(user, data: dict, note: str = "") -> Article:
 
 
 def form_values(article: Article) -> dict:
-    """The article as ArticleForm data: what a partial update starts from."""
+    """The article as ArticleForm data (JSON-ready): what a partial update and a revision start from."""
     return {
-        **{name: getattr(article, name) for name in ("kind", "title", "body", "source", "issuing_body",
-                                                    "document_number", "visibility", "tags")},
-        "effective_from": article.effective_from or "",
-        "expires_on": article.expires_on or "",
-        "categories": [c.code for c in article.categories.all()],
+        **{name: getattr(article, name) for name in TEXT_FIELDS},
+        "effective_from": article.effective_from.isoformat() if article.effective_from else "",
+        "expires_on": article.expires_on.isoformat() if article.expires_on else "",
+        "categories": sorted(c.code for c in article.categories.all()),
         "department": article.department.code if article.department_id else "",
     }
+
+
+def content_to_edit(article: Article) -> dict:
+    """What an edit of the article starts from: its open revision's content, else its own."""
+    revision = article.open_revision() if article.status in REVISABLE else None
+    return revision.data if revision else form_values(article)
+
+
+def proposed_content(form: ArticleForm) -> dict:
+    """A validated form's content in `form_values` shape, as a revision keeps it."""
+    data = form.cleaned_data
+    return {
+        **{name: data[name] for name in TEXT_FIELDS},
+        "effective_from": data["effective_from"].isoformat() if data["effective_from"] else "",
+        "expires_on": data["expires_on"].isoformat() if data["expires_on"] else "",
+        "categories": sorted(c.code for c in data["categories"]),
+        "department": data["department"].code if data["department"] else "",
+    }
+
+
+def _save_content(form: ArticleForm, user, note: str) -> Article:
+    """Save a validated form over its (locked) article as the next version, kept for comparison."""
+    article = form.save(commit=False)
+    article.version = F("version") + 1
+    article.updated_at = timezone.now()
+    article.save()
+    form.save_m2m()
+    article.refresh_from_db()
+    _snapshot(article, user, note)
+    return article
 
 
 def update(
     article: Article, user, data: dict, note: str = "", expected_version: int | None = None, partial: bool = False
 ) -> Article:
-    """Edit a draft or an article in review: a new version, kept for comparison.
+    """Edit an article's content; returns the article as it now is.
+
+    A draft or an article in review is changed in place, as a new version.
+    A published, expired or withdrawn article is not: the change goes into its
+    open revision (opened here if there is none) and the live content stays
+    in service until the revision is published.
 
     `partial` changes only the fields in `data`, the rest read under the lock
     (so a concurrent edit of another field is kept); `expected_version` is the
-    version the client last saw, refused with Conflict if someone saved since.
+    version the client last saw (of the open revision, if there is one),
+    refused with Conflict if someone saved since.
     """
     if not may_edit(article, user):
         raise NotAllowed(_("您不能修改这条知识。"))
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise Conflict(
-                _("知识 %(id)s 已被他人修改（当前第 %(v)d 版），请刷新后再修改。") % {"id": locked.pk, "v": locked.version},
-                state=locked.status, version=locked.version,
-            )
-        if locked.status not in (ArticleStatus.DRAFT, ArticleStatus.REVIEW):
-            raise InvalidTransition(
-                _("“%(s)s”的知识不能直接修改，请先“修订”。") % {"s": locked.get_status_display()},
-                state=locked.status, allowed=["revise"],
-            )
+        if locked.status in REVISABLE:
+            _save_revision(locked, user, data, note, expected_version, partial)
+            return locked
+        _expect(expected_version, locked.version, locked, _("知识 %(id)s 已被他人修改（当前第 %(v)d 版），请刷新后再修改。"))
         if partial:
             data = {**form_values(locked), **data}
-        form = _validated(user, data, instance=locked)
-        article = form.save(commit=False)
-        article.version = F("version") + 1
-        article.updated_at = timezone.now()
-        article.save()
-        form.save_m2m()
-        article.refresh_from_db()
-        _snapshot(article, user, note)
+        article = _save_content(_validated(user, data, instance=locked), user, note)
         _event(article, "edit", article.status, user, note)
     return article
 
 
+def _expect(expected: int | None, actual: int, article: Article, message: str) -> None:
+    if expected is not None and expected != actual:
+        raise Conflict(message % {"id": article.pk, "v": actual}, state=article.status, version=actual)
+
+
+def _save_revision(locked: Article, user, data: dict, note: str, expected_version: int | None, partial: bool) -> None:
+    revision = locked.open_revision()
+    if revision is None:
+        _expect(expected_version, locked.version, locked, _("知识 %(id)s 已被他人修改（当前第 %(v)d 版），请刷新后再修改。"))
+    else:
+        _expect(expected_version, revision.version, locked,
+                _("知识 %(id)s 的修订已被他人修改（修订当前第 %(v)d 版），请刷新后再修改。"))
+    if partial:
+        data = {**(revision.data if revision else form_values(locked)), **data}
+    form = _validated(user, data)
+    if revision is None:
+        revision = _open_revision(locked, user)
+    revision.data, revision.version, revision.updated_at = proposed_content(form), revision.version + 1, timezone.now()
+    revision.note = note[:200] or revision.note
+    revision.save()
+    _event(locked, "edit_revision", locked.status, user, note, revision)
+
+
+def _open_revision(locked: Article, user, note: str = "") -> ArticleRevision:
+    """A draft revision holding the live content (the caller holds the article's lock)."""
+    revision = ArticleRevision.objects.create(
+        article=locked, data=form_values(locked), version=locked.version, base_version=locked.version, created_by=user
+    )
+    _event(locked, "revise", locked.status, user, note, revision)
+    return revision
+
+
+def _permitted(article: Article, action: str, user) -> bool:
+    roles = (TRANSITIONS | REVISION_TRANSITIONS)[action][2]
+    return user.has_role(*roles) and (action not in EDITOR_ACTIONS or may_edit(article, user))
+
+
 def transition(article: Article, action: str, user, note: str = "") -> Article:
-    if action not in TRANSITIONS:
+    """One step of the article's lifecycle or of its open revision's; returns the (live) article."""
+    if action not in TRANSITIONS and action not in REVISION_TRANSITIONS:
         raise InvalidInput(_("没有名为“%(a)s”的知识操作。") % {"a": action})
-    sources, target, roles = TRANSITIONS[action]
-    allowed_editor = action not in ("submit", "revise") or may_edit(article, user)
-    if not (user.has_role(*roles) and allowed_editor):
+    if not _permitted(article, action, user):
         raise NotAllowed(_("您不能对这条知识执行“%(a)s”。") % {"a": ACTION_LABELS[action]})
+    if action in REVISION_TRANSITIONS:
+        return _revision_transition(article, action, user, note)
+    sources, target, _roles = TRANSITIONS[action]
     with transaction.atomic():
         locked_stats()  # the index's lock before the article's (see there)
         locked = Article.objects.select_for_update().get(pk=article.pk)
@@ -164,13 +248,78 @@ def transition(article: Article, action: str, user, note: str = "") -> Article:
     return locked
 
 
+def _revision_transition(article: Article, action: str, user, note: str) -> Article:
+    sources, target, _roles = REVISION_TRANSITIONS[action]
+    with transaction.atomic():
+        if action == "publish_revision":
+            locked_stats()  # the index's lock before the article's (see there)
+        # The article's lock serialises everything about its revision, opening one included.
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        revision = locked.open_revision() if locked.status in REVISABLE else None
+        if locked.status not in REVISABLE or (revision.status if revision else None) not in sources:
+            raise InvalidTransition(_revision_refusal(locked, revision, action), state=locked.status,
+                                    revision=revision.status if revision else None, allowed=allowed_actions(locked, user))
+        if action == "reject_revision" and not note:
+            raise InvalidInput(_("退回修订时请写明意见。"), {"note": [_("必填")]})
+        before = locked.status
+        if revision is None:
+            revision = _open_revision(locked, user, note)
+        elif action == "publish_revision":
+            _publish_revision(locked, revision, user)
+        revision.status, revision.updated_at = target, timezone.now()
+        revision.save(update_fields=["status", "updated_at", "published_version"])
+        if action != "revise":  # opening logged its own event
+            _event(locked, action, before, user, note, revision)
+        if action == "publish_revision":
+            reindex(locked)
+    return locked
+
+
+def _revision_refusal(article: Article, revision: ArticleRevision | None, action: str) -> str:
+    label = ACTION_LABELS[action]
+    if article.status not in REVISABLE:
+        return _("知识状态为“%(s)s”，可直接编辑，不能执行“%(a)s”。") % {"s": article.get_status_display(), "a": label}
+    if revision is None:
+        return _("这条知识没有进行中的修订，不能执行“%(a)s”：请先“修订”。") % {"a": label}
+    if action == "revise":
+        return _("这条知识已有一份“%(s)s”的修订，请在其上修改，或先放弃它。") % {"s": revision.get_status_display()}
+    return _("修订状态为“%(s)s”，不能执行“%(a)s”。") % {"s": revision.get_status_display(), "a": label}
+
+
+def _publish_revision(locked: Article, revision: ArticleRevision, user) -> None:
+    """The revision's content becomes the article's next version, in service again: an expired
+    or withdrawn article renewed, unless its new expiry date has already passed."""
+    form = _validated(user, revision.data, instance=locked)
+    expires_on = form.cleaned_data["expires_on"]
+    locked.status = ArticleStatus.EXPIRED if expires_on and expires_on < timezone.localdate() else ArticleStatus.PUBLISHED
+    locked.published_at = timezone.now()
+    _save_content(form, revision.created_by, revision.note or _("修订"))
+    revision.published_version = locked.version
+
+
 def allowed_actions(article: Article, user) -> list[str]:
+    """The article's actions this user may take now, its open revision's included."""
+    revision = article.open_revision() if article.status in REVISABLE else None
+    revision_state = revision.status if revision else None
     return [
-        action
-        for action, (sources, _target, roles) in TRANSITIONS.items()
-        if article.status in sources and user.has_role(*roles)
-        and (action not in ("submit", "revise") or may_edit(article, user))
+        action for action, (sources, _target, _roles) in TRANSITIONS.items()
+        if article.status in sources and _permitted(article, action, user)
+    ] + [
+        action for action, (sources, _target, _roles) in REVISION_TRANSITIONS.items()
+        if article.status in REVISABLE and revision_state in sources and _permitted(article, action, user)
     ]
+
+
+def revision_diff(article: Article, revision: ArticleRevision) -> list[tuple[str, str]]:
+    """What publishing the revision would change in the live article (the line diff of `diff`)."""
+    return diff(_as_version(form_values(article), article.version), _as_version(revision.data, revision.version))
+
+
+def revisions_in_review():
+    """Revisions waiting for a publisher, oldest first."""
+    return ArticleRevision.objects.filter(status=RevisionStatus.REVIEW).select_related("article", "created_by").order_by(
+        "updated_at", "pk"
+    )
 
 
 def expire_due(today=None) -> int:
@@ -181,7 +330,8 @@ def expire_due(today=None) -> int:
     for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             locked_stats()  # the index's lock before the article's (see there)
-            # Checked again under the lock: an editor may have revised or withdrawn it meanwhile.
+            # Checked again under the lock: a publisher may have withdrawn or renewed it meanwhile.
+            # An open revision stays open: publishing it later renews the article.
             article = due.select_for_update().filter(pk=pk).first()
             if article is None:
                 continue
@@ -268,22 +418,29 @@ def record_usage(article: Article, user, kind: str, order=None, query: str = "")
             today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
             if ArticleUsage.objects.filter(article=article, user=user, kind=kind, created_at__gte=today).exists():
                 return False
-        ArticleUsage.objects.create(article=article, user=user, kind=kind, order=order, query=query[:200])
+        ArticleUsage.objects.create(
+            article=article, article_version=article.version, user=user, kind=kind, order=order, query=query[:200]
+        )
         if counter:
             Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
     return True
 
 
 def answer_with_article(order, article: Article, user, content: str = ""):
-    """直接答复 citing a current article, with the article's use recorded, in one transaction."""
+    """直接答复 citing a current article, with the article's use recorded, in one transaction.
+
+    The order's event and the usage row name the version cited: the article is
+    read under its lock, so a revision published meanwhile is either all in it or not.
+    """
     from rexian.orders.services.workflow import perform
 
-    if not article.is_current():
-        raise InvalidInput(_("这条知识未发布或已失效，不能用于答复。"), {"article": [_("不是现行知识")]})
     with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        if not article.is_current():
+            raise InvalidInput(_("这条知识未发布或已失效，不能用于答复。"), {"article": [_("不是现行知识")]})
+        reference = f"知识#{article.pk} 第{article.version}版 {article.title}"
         order = perform(
-            order, "direct_answer", user,
-            {"content": content or article.body[:2000], "reference": f"知识#{article.pk} {article.title}"[:200]},
+            order, "direct_answer", user, {"content": content or article.body[:2000], "reference": reference[:200]},
         )
         record_usage(article, user, UsageKind.USED, order=order)
     return order

@@ -6,13 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rexian.accounts.roles import Role
 from rexian.core.audit import AuditAction, record
 from rexian.knowledge import importexport, services
-from rexian.knowledge.choices import ArticleKind, ArticleStatus, UsageKind
+from rexian.knowledge.choices import REVISABLE, ArticleKind, ArticleStatus, UsageKind
 from rexian.knowledge.forms import ArticleForm
 from rexian.knowledge.models import Article
 from rexian.knowledge.search import search
@@ -32,6 +34,7 @@ def article_list(request):
         "page": page_of(articles, request.GET.get("page")), "query": query, "kind": kind, "status": status,
         "kinds": ArticleKind.choices, "statuses": ArticleStatus.choices,
         "may_create": services.may_edit(None, request.user),
+        "revisions_in_review": services.revisions_in_review() if request.user.has_role(*services.PUBLISHERS) else [],
     })
 
 
@@ -39,18 +42,23 @@ def article_list(request):
 def article_detail(request, pk):
     article = get_object_or_404(Article.objects.select_related("department"), pk=pk)
     versions = list(article.versions.select_related("author").order_by("-number"))
+    revision = article.open_revision() if article.status in REVISABLE else None
     return render(request, "knowledge/detail.html", {
         "article": article,
         "versions": versions,
         "events": article.events.select_related("actor"),
         "actions": [(name, services.ACTION_LABELS[name]) for name in services.allowed_actions(article, request.user)],
-        "may_edit": services.may_edit(article, request.user) and article.status in (ArticleStatus.DRAFT, ArticleStatus.REVIEW),
+        # An article in service is edited through its revision, opened by the "revise" action.
+        "may_edit": services.may_edit(article, request.user) and (revision is not None or article.status not in REVISABLE),
+        "revision": revision,
+        "revision_lines": services.revision_diff(article, revision) if revision else [],
         "is_current": article.is_current(),
     })
 
 
 @login_required
 def article_edit(request, pk=None):
+    """New article, or an article's content: a draft's own, or the revision of one in service."""
     article = get_object_or_404(Article, pk=pk) if pk else None
     if not services.may_edit(article, request.user):
         raise PermissionDenied
@@ -62,20 +70,22 @@ def article_edit(request, pk=None):
                 article = services.update(article, request.user, request.POST, note=request.POST.get("note", ""))
         except WorkflowError as error:
             messages.error(request, error.message)
-            form = ArticleForm(data=request.POST, instance=article)
+            form = ArticleForm(data=request.POST)
             form.is_valid()
         else:
-            messages.success(request, "已保存为第 %d 版。" % article.version)
+            if article.status in REVISABLE:
+                messages.success(request, _("已保存修订；现行的第 %(v)d 版在修订发布前不变。") % {"v": article.version})
+                return redirect(reverse("knowledge:detail", args=[article.pk]) + "#revision")
+            messages.success(request, _("已保存为第 %(v)d 版。") % {"v": article.version})
             return redirect("knowledge:detail", pk=article.pk)
+    elif article is not None:
+        form = ArticleForm(initial=services.content_to_edit(article))
     else:
-        initial = {}
-        if article is not None:
-            initial = {"categories": [c.code for c in article.categories.all()],
-                       "department": article.department.code if article.department_id else None}
-        elif request.user.role == Role.DEPARTMENT:
-            initial = {"department": request.user.department.code, "kind": ArticleKind.DUTIES}
-        form = ArticleForm(instance=article, initial=initial)
-    return render(request, "knowledge/edit.html", {"form": form, "article": article})
+        initial = {"department": request.user.department.code, "kind": ArticleKind.DUTIES} if request.user.role == Role.DEPARTMENT else {}
+        form = ArticleForm(initial=initial)
+    return render(request, "knowledge/edit.html", {
+        "form": form, "article": article, "revisable": article is not None and article.status in REVISABLE,
+    })
 
 
 @login_required
@@ -88,6 +98,8 @@ def article_action(request, pk, action):
         messages.error(request, error.message)
     else:
         messages.success(request, "已%s。" % services.ACTION_LABELS[action])
+        if action == "revise":  # an opened revision is there to be written
+            return redirect("knowledge:edit", pk=pk)
     return redirect("knowledge:detail", pk=pk)
 
 
@@ -161,7 +173,7 @@ def import_file(request):
         if len(error.problems) > 20:
             messages.error(request, f"……共 {len(error.problems)} 处问题，未导入任何知识。")
         return redirect("knowledge:list")
-    messages.success(request, f"已导入 {len(result.created)} 条知识（草稿，待审核发布）。")
+    messages.success(request, result.report())
     return redirect("knowledge:list")
 
 
