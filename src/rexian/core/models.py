@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditAction(models.TextChoices):
     VIEW_PERSONAL = "view_personal", _("查看个人信息")
     EXPORT = "export", _("导出")
+    CREATE = "create", _("新建")
     CHANGE = "change", _("修改")
     DELETE = "delete", _("删除")
     LOGIN = "login", _("登录")
@@ -28,6 +29,8 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("对象类型"), max_length=50, blank=True)
     object_id = models.CharField(_("对象"), max_length=64, blank=True, db_index=True)
     summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    # [{field, label, old, new}] for an audited admin change: values readable, masked and cut short.
+    changes = models.JSONField(_("改动"), default=list, blank=True)
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
     via = models.CharField(_("途径"), max_length=10, blank=True)  # web, api, cli
 
