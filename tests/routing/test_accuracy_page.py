@@ -43,6 +43,15 @@ def test_accuracy_is_counted_per_model_version(measured):
     assert list(rows) == [new, old]
 
 
+def test_dispatches_with_nothing_suggested_are_not_counted_as_missed(make_order, city):
+    # No model and no catalogue rule: nothing was suggested, so 0 % taken would be a false alarm.
+    Suggestion.objects.create(order=make_order(), kind="unit", chosen_code="ZJJ", taken=False)
+    Suggestion.objects.create(order=make_order(phone="13800000099"), kind="unit", chosen_code="ZJJ", taken=True,
+                              catalogue_code="ZJJ")
+    (row,) = accuracy_by_version("unit")
+    assert (row.version, row.dispatched, row.unsuggested, row.taken_rate) == (None, 1, 1, 1.0)
+
+
 def test_a_supervisor_sees_the_page_from_the_menu(client, users, measured):
     old, new = measured
     RoutingKindState.objects.create(kind="unit", pinned_at=timezone.now(), pinned_by="adam")

@@ -8,13 +8,18 @@ from rexian.routing.models import ModelKind, RoutingKindState, RoutingModelVersi
 from rexian.routing.suggestions import load_problem
 
 
+# Something was suggested when a model made the row or the catalogue named a unit;
+# a dispatch with neither says nothing about suggestions, right or wrong.
+SUGGESTED = Q(model_version__isnull=False) | ~Q(catalogue_code="")
+
+
 def production_accuracy(since=None, kind: str = "unit") -> dict:
-    """Of the orders whose first dispatch was recorded (every one since suggestions are
-    recorded at dispatch): how often the suggested unit was taken (the catalogue's,
+    """Of the orders whose first dispatch was recorded with something suggested (a
+    dispatch with no model and no catalogue rule is left out): how often the suggested unit was taken (the catalogue's,
     else the model's best: suggestions.suggested_unit), how often the chosen unit was
     among the model's three, how often it returned them, and how often a unit was
     pre-selected on the page the dispatcher saw (0 for dispatches nobody looked at)."""
-    rows = Suggestion.objects.filter(kind=kind).exclude(chosen_code="")
+    rows = Suggestion.objects.filter(SUGGESTED, kind=kind).exclude(chosen_code="")
     if since is not None:
         rows = rows.filter(created_at__gte=since)
     counted = rows.aggregate(
@@ -44,7 +49,8 @@ class VersionAccuracy:
 
     version: RoutingModelVersion | None
     made: int  # suggestions stored (shown, or recorded at a dispatch)
-    dispatched: int  # first dispatches measured
+    dispatched: int  # first dispatches measured that had something suggested
+    unsuggested: int  # first dispatches with nothing suggested (no model, no catalogue rule): not measured
     taken: int
     preselected: int
     taken_preselected: int
@@ -78,12 +84,13 @@ def accuracy_by_version(kind: str, since=None) -> list[VersionAccuracy]:
     rows = Suggestion.objects.filter(kind=kind)
     if since is not None:
         rows = rows.filter(created_at__gte=since)
-    chosen = ~Q(chosen_code="")
+    chosen = ~Q(chosen_code="") & SUGGESTED
     counted = (
         rows.values("model_version")
         .annotate(
             n_made=Count("id"),
             n_dispatched=Count("id", filter=chosen),
+            n_unsuggested=Count("id", filter=~Q(chosen_code="") & ~SUGGESTED),
             n_taken=Count("id", filter=chosen & Q(taken=True)),
             n_preselected=Count("id", filter=chosen & Q(preselected=True)),
             n_taken_preselected=Count("id", filter=chosen & Q(preselected=True, taken=True)),

@@ -157,7 +157,8 @@ def list_hot_issues(request, query: Query[HotIssueQuery], response: HttpResponse
 class VersionAccuracyOut(Schema):
     version: int | None = Field(description="给出建议的模型版本；null 为无模型（仅派单目录）")
     made: int = Field(description="建议数")
-    dispatched: int = Field(description="已首次派单并计入的工单数")
+    dispatched: int = Field(description="已首次派单并计入的工单数（派单时有建议：模型或派单目录）")
+    unsuggested: int = Field(description="首次派单时没有任何建议的工单数（不计入采纳率）")
     taken: int
     preselected: int
     taken_preselected: int
@@ -232,7 +233,7 @@ def _kind(k: accuracy.KindOverview) -> dict:
 
 
 def _accuracy_row(row: accuracy.VersionAccuracy) -> dict:
-    names = ("made", "dispatched", "taken", "preselected", "taken_preselected", "returned_taken", "returned_not_taken",
+    names = ("made", "dispatched", "unsuggested", "taken", "preselected", "taken_preselected", "returned_taken", "returned_not_taken",
              "taken_rate", "preselected_rate", "taken_when_preselected", "returned_taken_rate", "returned_not_taken_rate")
     return {"version": row.version.pk if row.version else None, **{name: getattr(row, name) for name in names}}
 
