@@ -36,6 +36,5 @@ class Visibility(models.TextChoices):
 
 
 class UsageKind(models.TextChoices):
-    SHOWN = "shown", _("推荐展示")
     USED = "used", _("引用答复")
     NOT_HELPFUL = "not_helpful", _("没有帮助")
