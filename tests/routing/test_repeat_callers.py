@@ -148,3 +148,18 @@ def test_departments_see_only_the_merged_orders_they_may_open(client, users, mak
     assert f'href="/orders/{child.number}/"' in client.get(f"/orders/{master.number}/").content.decode()
     assert api_get(client, users["housing"], f"/orders/{master.number}").json()["merged"] == []
     assert api_get(client, users["dispatcher"], f"/orders/{master.number}").json()["merged"] == [child.number]
+
+
+def test_the_masters_timeline_names_a_merged_order_only_to_those_who_may_see_it(client, users, make_order):
+    master = workflow.perform(make_order(), "dispatch", users["dispatcher"], {"unit": "ZJJ"})
+    child = make_order(phone="13900000001", title="同一部电梯", content="3栋电梯坏了")
+    workflow.perform(child, "merge", users["dispatcher"], {"master": master.number})
+    client.force_login(users["housing"])
+    page = client.get(f"/orders/{master.number}/").content.decode()
+    assert "并入工单" in page and child.number not in page
+    timeline = api_get(client, users["housing"], f"/orders/{master.number}").json()["timeline"]
+    assert child.number not in str(timeline) and any(event["action"] == "merge_in" for event in timeline)
+    client.force_login(users["dispatcher"])
+    assert f"并入 {child.number}" in client.get(f"/orders/{master.number}/").content.decode()
+    timeline = api_get(client, users["dispatcher"], f"/orders/{master.number}").json()["timeline"]
+    assert {"merged": child.number} in [event["data"] for event in timeline]

@@ -38,7 +38,7 @@ from rexian.orders.models import (
 from rexian.orders.privacy import CitizenView, audited_citizen_view, citizen_view
 from rexian.orders.queues import QUEUES, with_list_relations
 from rexian.orders.services import intake, workflow
-from rexian.orders.events import event_label
+from rexian.orders.events import event_label, visible_data
 from rexian.routing.duplicates import similar_open_orders
 
 router = Router(tags=["orders"])
@@ -306,7 +306,7 @@ def _summary(order: WorkOrder, citizen: CitizenView, now) -> dict:
     }
 
 
-def _event(event: WorkOrderEvent) -> dict:
+def _event(event: WorkOrderEvent, user) -> dict:
     return {
         "action": event.action,
         "label": str(event_label(event.action)),
@@ -316,7 +316,7 @@ def _event(event: WorkOrderEvent) -> dict:
         "to_state": _coded(State, event.to_state),
         "unit": ref(event.unit),
         "note": event.note,
-        "data": event.data,
+        "data": visible_data(event, user),
         "time": event.created_at,
     }
 
@@ -417,7 +417,7 @@ def _detail(order: WorkOrder, request) -> dict:
         "closed_at": order.closed_at,
         "updated_at": order.updated_at,
         "created_by": user_ref(order.created_by),
-        "timeline": [_event(event) for event in order.events.all()],
+        "timeline": [_event(event, user) for event in order.events.all()],
         "assignments": [_assignment(a) for a in order.assignments.all()],
         "replies": [_reply(r) for r in order.replies.all()],
         "extensions": [_extension(e) for e in order.extensions.all()],

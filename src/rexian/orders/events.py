@@ -1,8 +1,13 @@
-"""Chinese names of timeline events, for the web UI, the API and exports alike."""
+"""Timeline events as people read them, in the web UI, the API and exports alike:
+their Chinese names, and their data as the viewer may see it."""
 
 from django.utils.translation import gettext_lazy as _
 
+from rexian.orders.models import WorkOrder
 from rexian.orders.services.workflow import ACTIONS
+
+# Keys of an event's data that name another order (the master's merge_in / unmerge_out).
+OTHER_ORDERS = ("merged", "unmerged")
 
 # Events that are not user actions, or whose timeline wording differs from the button.
 EVENT_LABELS = {
@@ -26,3 +31,14 @@ def event_label(name: str) -> str:
         return EVENT_LABELS[name]
     spec = ACTIONS.get(name)
     return spec.label if spec else name
+
+
+def visible_data(event, user) -> dict:
+    """The event's data, naming other orders only where `user` may see them: a unit
+    handling a master must not learn the numbers of duplicates merged before it came."""
+    data = event.data or {}
+    named = [data[key] for key in OTHER_ORDERS if data.get(key)]
+    if not named:
+        return data
+    visible = set(WorkOrder.objects.visible_to(user).filter(number__in=named).values_list("number", flat=True))
+    return {key: value for key, value in data.items() if key not in OTHER_ORDERS or value in visible}

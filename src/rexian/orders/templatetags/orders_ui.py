@@ -10,7 +10,7 @@ from rexian.callbacks.choices import CallbackResult
 from rexian.directory.models import Category
 from rexian.orders import privacy
 from rexian.orders.choices import ReplyResult, State, TransferTarget, Urgency
-from rexian.orders.events import event_label
+from rexian.orders.events import event_label, visible_data
 
 register = template.Library()
 
@@ -55,9 +55,9 @@ def urgency_badge(urgency: str):
 
 
 @register.filter
-def event_detail(event) -> str:
-    """The few facts in an event's data worth a line in the timeline."""
-    data = event.data or {}
+def event_detail(event, user) -> str:
+    """The few facts in an event's data worth a line in the timeline, as `user` may see them."""
+    data = visible_data(event, user)
     parts = []
     if "result" in data:
         choices = CallbackResult if event.action in ("callback", "callback_attempt", "redo") else ReplyResult
