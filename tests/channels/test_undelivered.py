@@ -143,3 +143,27 @@ def test_the_api_resends_through_the_workflow_action(undelivered, users):
     assert Message.objects.get(direction="out").status == MessageStatus.QUEUED
     again = api_as(users["supervisor"]).post(f"/orders/{undelivered.number}/actions/resend_answer", {})
     assert again.status_code == 409 and "没有发送失败的答复" in again.json()["message"]
+
+
+def test_staff_never_read_the_citizens_tracking_code(client, users, answered_sms_order):
+    """With the 查询码 and the phone a unit could rate its own answer on the portal as the citizen."""
+    from rexian.channels import firstresponse
+
+    inbound = Message.objects.get(direction="in")
+    receipt = outbox.enqueue(inbound.conversation, firstresponse.acknowledgement_text(answered_sms_order, "sms"),
+                             order=answered_sms_order)
+    code = answered_sms_order.tracking.code
+    assert code in receipt.body
+    client.force_login(users["housing"])
+    page = client.get(f"/orders/{answered_sms_order.number}/").content.decode()
+    assert "渠道往来" in page and "查询码" in page and code not in page
+    listed = api_as(users["housing"]).get(f"/orders/{answered_sms_order.number}/messages").json()
+    assert any("查询码" in m["body"] for m in listed) and code not in str(listed)
+
+
+def test_a_closed_orders_failed_answer_is_counted_too(undelivered, users):
+    """The answer can fail after the order closed: the count and the list must agree."""
+    type(undelivered).objects.filter(pk=undelivered.pk).update(state="closed")
+    assert counts(users["agent"])["undelivered"] == 1
+    listed = api_as(users["agent"]).get("/orders", {"queue": "undelivered"}).json()
+    assert [item["number"] for item in listed["items"]] == [undelivered.number]

@@ -39,7 +39,8 @@ def test_mask_id_number(number, masked):
 @pytest.mark.parametrize(
     "raw,phone",
     [("+86 138-1234-5678", "13812345678"), ("0086 13812345678", "13812345678"), ("(025) 8765-4321", "02587654321"),
-     ("+1 415 555 0100", "+14155550100"), ("", "")],
+     ("+1 415 555 0100", "+14155550100"), ("", ""),
+     ("１３８－１２３４－５６７８", "13812345678")],  # full-width, as some input methods type it
 )
 def test_normalize_phone(raw, phone):
     assert normalize_phone(raw) == phone

@@ -13,10 +13,10 @@ from rexian.routing.models import RoutingKindState, RoutingModelVersion
 from tests.processes import database_url
 
 
-def blocking_child(release):
+def blocking_child(release, max_runtime=600.0):
     """A stand-in for a long training: runs until the file `release` exists."""
     code = f"import os, time\nwhile not os.path.exists({str(release)!r}): time.sleep(0.02)"
-    return ChildProcess([sys.executable, "-c", code], due=lambda: ["unit"])
+    return ChildProcess([sys.executable, "-c", code], due=lambda: ["unit"], max_runtime=max_runtime)
 
 
 def test_it_keeps_running_the_other_jobs_while_a_training_runs(tmp_path, monkeypatch):
@@ -53,12 +53,23 @@ def test_it_starts_one_child_at_a_time_and_reports_how_it_ended(tmp_path):
 
 
 def test_it_waits_before_retrying_a_failed_child():
-    failing = ChildProcess([sys.executable, "-c", "raise SystemExit(3)"], due=lambda: ["unit"])
+    failing = ChildProcess([sys.executable, "-c", "raise SystemExit(3)"], due=lambda: ["unit"], max_runtime=600.0)
     failing()
     failing.process.wait(timeout=10)
     with pytest.raises(RuntimeError, match="status 3"):
         failing()
     assert failing() is None and failing.process is None  # backing off, not started again at once
+
+
+def test_a_child_that_hangs_is_stopped_and_backed_off(tmp_path):
+    hung = blocking_child(tmp_path / "never", max_runtime=0.2)
+    hung()
+    child = hung.process
+    time.sleep(0.3)
+    with pytest.raises(RuntimeError, match="ran over"):
+        hung()
+    assert child.poll() is not None and hung.process is None  # ended, and its slot free
+    assert hung() is None and hung.process is None  # backing off, not started again at once
 
 
 def test_nothing_is_started_when_no_training_is_due(db, settings):

@@ -47,8 +47,8 @@ def list_messages(request, number: str):
             "status": message.status,
             "status_label": message.get_status_display(),
             "address": MASK if hidden else message.counterpart,
-            "subject": message.subject,
-            "body": message.body,
+            "subject": message.subject_for_staff,
+            "body": message.body_for_staff,  # the citizen's 查询码 masked: see Message.body_for_staff
             "created_at": message.created_at.isoformat(),
             "sent_at": _iso(message.sent_at),
             "delivered_at": _iso(message.delivered_at),

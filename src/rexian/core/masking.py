@@ -1,6 +1,7 @@
 """Masking citizens' personal data for people who do not need to see it."""
 
 import re
+import unicodedata
 
 MASK = "保密"
 
@@ -24,12 +25,13 @@ def mask_id_number(id_number: str) -> str:
     return f"{id_number[:4]}{'*' * max(len(id_number) - 8, 0)}{id_number[-4:]}"
 
 
-_PHONE_RE = re.compile(r"[^\d+]")
+_PHONE_RE = re.compile(r"[^0-9+]")
 
 
 def normalize_phone(raw: str) -> str:
-    """Digits only (a leading + kept), so 138-1234-5678 and 13812345678 find the same citizen."""
-    phone = _PHONE_RE.sub("", raw or "")
+    """ASCII digits only (a leading + kept), so 138-1234-5678, １３８１２３４５６７８ (full width,
+    as some input methods type it) and 13812345678 find the same citizen."""
+    phone = _PHONE_RE.sub("", unicodedata.normalize("NFKC", raw or ""))
     if phone.startswith("+86"):
         phone = phone[3:]
     elif phone.startswith("0086"):

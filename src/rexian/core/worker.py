@@ -61,14 +61,21 @@ class ChildProcess:
     # After a failed child, wait this long before starting another (a broken setup would otherwise fail every minute).
     backoff = 3600.0
 
-    def __init__(self, argv: list[str], due: Callable[[], object]):
-        self.argv, self.due = argv, due
+    def __init__(self, argv: list[str], due: Callable[[], object], max_runtime: float):
+        """`max_runtime`: a child running longer is stopped as hung, before its claim's lease
+        runs out and another worker would start the same work beside it."""
+        self.argv, self.due, self.max_runtime = argv, due, max_runtime
         self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
         self.failed_at = float("-inf")
 
     def __call__(self):
         if self.process is not None:
             status = self.process.poll()
+            if status is None and time.monotonic() - self.started_at > self.max_runtime:
+                self.stop()
+                self.process, self.failed_at = None, time.monotonic()
+                raise RuntimeError(f"{' '.join(self.argv[1:])} ran over {self.max_runtime:.0f} s and was stopped")
             if status is None:
                 return None  # still running
             self.process = None
@@ -81,7 +88,7 @@ class ChildProcess:
         due = self.due()
         if not due:
             return None
-        self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL)
+        self.process, self.started_at = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL), time.monotonic()
         return f"started child process {self.process.pid} for {due}"
 
     def stop(self, timeout: float = 10) -> None:
@@ -115,10 +122,14 @@ def _probe_campaigns():
     return run_due_calls(limit=4)
 
 
+# Under the 4-hour lease a scheduled retraining holds (routing.training.RETRAIN_LEASE).
+_RETRAIN_MAX_RUNTIME = 3.5 * 3600
+
+
 def jobs(interval: int, once: bool = False) -> list[Job]:
     # One round (--once) trains in-process: nothing else waits on it, and the round includes it.
     retrain = _retrain_routing if once else ChildProcess(
-        [sys.executable, "-m", "rexian", "routing", "train", "--scheduled"], _retrain_due
+        [sys.executable, "-m", "rexian", "routing", "train", "--scheduled"], _retrain_due, _RETRAIN_MAX_RUNTIME
     )
     return [
         Job("sweep", interval, _sweep),

@@ -78,6 +78,9 @@ class Queue:
     tone: str
     centre: Callable[[object, object], Q]
     unit: Callable[[object, object], Q] | None = None
+    # Counted over every order the user may see, closed ones included (答复未送达: an
+    # answer can fail after the order closed), not only over the open work.
+    any_state: bool = False
 
     def condition(self, user, now) -> Q:
         if user.role == Role.DEPARTMENT:
@@ -180,13 +183,15 @@ class BoardItem:
 
 
 def board(user, now=None) -> list[BoardItem]:
-    """The role's queues with their counts, in one aggregate query."""
+    """The role's queues with their counts: one aggregate query over the open work, and
+    one over everything visible for the few queues that count closed orders too."""
     now = now or timezone.now()
     keys, primary = _board_of(user)
-    counts = (
-        _work_of(user)
-        .aggregate(**{key: Count("pk", filter=QUEUES[key].condition(user, now)) for key in keys})
-    )
+    counts = {}
+    for any_state, source in ((False, _work_of), (True, WorkOrder.objects.visible_to)):
+        group = [key for key in keys if QUEUES[key].any_state == any_state]
+        if group:
+            counts |= source(user).aggregate(**{key: Count("pk", filter=QUEUES[key].condition(user, now)) for key in group})
     return [BoardItem(QUEUES[key], counts[key], key in primary) for key in keys]
 
 
