@@ -149,12 +149,15 @@ def test_a_revision_is_checked_like_any_edit_and_against_the_version_last_seen(u
     with pytest.raises(InvalidInput):
         services.update(live, users["agent"], {"kind": "policy"}, partial=True)  # a policy needs its document number
     assert live.open_revision() is None
-    services.update(live, users["agent"], {"body": NEW_BODY}, partial=True, expected_version=1)
+    seen = changes(live)
+    services.update(live, users["agent"], {"body": NEW_BODY}, partial=True, expected_version=seen)
     assert live.open_revision().version == 2
+    # Opening the revision and saving it are two changes: the counter the client saw is stale.
+    assert changes(live) == seen + 2
     with pytest.raises(Conflict) as stale:
-        services.update(live, users["supervisor"], {"body": "另一种改法"}, partial=True, expected_version=1)
-    assert stale.value.details["version"] == 2
-    services.update(live, users["supervisor"], {"tags": "停水,公告"}, partial=True, expected_version=2)
+        services.update(live, users["supervisor"], {"body": "另一种改法"}, partial=True, expected_version=seen)
+    assert stale.value.details["version"] == seen + 2
+    services.update(live, users["supervisor"], {"tags": "停水,公告"}, partial=True, expected_version=seen + 2)
     data = live.open_revision().data
     assert (data["body"], data["tags"], data["categories"]) == (NEW_BODY, "停水,公告", ["010101"])
 
@@ -318,7 +321,7 @@ def test_the_detail_page_shows_the_revision_and_its_diff_beside_the_live_text(cl
 def test_the_edit_page_edits_the_revision_not_the_live_article(client, users, live):
     client.force_login(users["agent"])
     assert f'href="/knowledge/{live.pk}/edit/"' not in client.get(f"/knowledge/{live.pk}/").content.decode()
-    opened = client.post(f"/knowledge/{live.pk}/revise/")
+    opened = client.post(f"/knowledge/{live.pk}/revise/", {"version": changes(live)})
     assert opened["Location"] == f"/knowledge/{live.pk}/edit/"
     form = client.get(opened["Location"]).content.decode()
     assert "这里编辑的是修订" in form and OLD_BODY in form
@@ -338,11 +341,16 @@ def test_reviewers_see_the_revisions_waiting_and_publish_one_over_http(client, u
     client.force_login(users["agent"])
     assert "待审核的修订" not in client.get("/knowledge/").content.decode()
     client.force_login(users["reviewer"])
-    assert client.post(f"/knowledge/{live.pk}/publish_revision/").status_code == 302
+    assert client.post(f"/knowledge/{live.pk}/publish_revision/", {"version": changes(live)}).status_code == 302
     assert Article.objects.get(pk=live.pk).title == "计划停水通知（2027 年版）"
 
 
 # ---------------------------------------------------------------- API
+
+
+def changes(article) -> int:
+    """The article's change counter (its ETag) as stored now."""
+    return Article.objects.values_list("changes", flat=True).get(pk=article.pk)
 
 
 def send(api, method, path, body, **headers):
@@ -352,19 +360,21 @@ def send(api, method, path, body, **headers):
 def test_patch_of_a_published_article_edits_its_revision(users, live):
     api = api_as(users["agent"])
     got = api.get(f"/knowledge/{live.pk}")
-    assert got["ETag"] == '"1"' and got.json()["revision"] is None and got.json()["allowed_actions"] == ["revise"]
-    patched = send(api, "patch", f"/knowledge/{live.pk}", {"body": NEW_BODY, "note": "改"}, HTTP_IF_MATCH='"1"')
+    seen = changes(live)
+    assert got["ETag"] == f'"{seen}"' and got.json()["changes"] == seen
+    assert got.json()["revision"] is None and got.json()["allowed_actions"] == ["revise"]
+    patched = send(api, "patch", f"/knowledge/{live.pk}", {"body": NEW_BODY, "note": "改"}, HTTP_IF_MATCH=f'"{seen}"')
     body = patched.json()
-    assert patched.status_code == 200 and patched["ETag"] == '"2"'
+    assert patched.status_code == 200 and patched["ETag"] == f'"{seen + 2}"'  # opened, then saved
     assert body["body"] == OLD_BODY and body["version"] == 1 and body["current"]
     assert body["revision"]["status"]["code"] == "draft" and body["revision"]["version"] == 2
     assert body["allowed_actions"] == ["submit_revision", "discard_revision"]
-    stale = send(api, "patch", f"/knowledge/{live.pk}", {"body": "另一种改法"}, HTTP_IF_MATCH='"1"')
-    assert stale.status_code == 409 and error(stale)["details"]["version"] == 2
+    stale = send(api, "patch", f"/knowledge/{live.pk}", {"body": "另一种改法"}, HTTP_IF_MATCH=f'"{seen}"')
+    assert stale.status_code == 409 and error(stale)["details"]["version"] == seen + 2
     put = send(api, "put", f"/knowledge/{live.pk}", {"kind": "qa", "title": "停水", "body": NEW_BODY, "visibility": "public"})
-    assert put.status_code == 200 and put["ETag"] == '"3"'
+    assert put.status_code == 200 and put["ETag"] == f'"{seen + 3}"'
     revision = api.get(f"/knowledge/{live.pk}/revision")
-    assert revision["ETag"] == '"3"'
+    assert revision["ETag"] == f'"{seen + 3}"'
     content = revision.json()["content"]
     assert content["categories"] == [] and content["title"] == "停水" and content["body"] == NEW_BODY
     assert {"op": "+", "text": NEW_BODY} in revision.json()["lines"]

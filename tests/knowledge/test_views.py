@@ -42,9 +42,12 @@ def test_the_editor_workflow_over_http(client, users):
     assert response.status_code == 302
     detail = response["Location"]
     pk = int(detail.strip("/").split("/")[-1])
-    assert client.post(f"/knowledge/{pk}/submit/").status_code == 302
+    page = client.get(detail).content.decode()
+    seen = Article.objects.get(pk=pk).changes
+    assert f'name="version" value="{seen}"' in page  # each action form carries the counter it was rendered with
+    assert client.post(f"/knowledge/{pk}/submit/", {"version": seen}).status_code == 302
     client.force_login(users["reviewer"])
-    client.post(f"/knowledge/{pk}/publish/")
+    client.post(f"/knowledge/{pk}/publish/", {"version": seen + 1})
     assert "已发布" in client.get(detail).content.decode()
 
 

@@ -65,7 +65,9 @@ _SHAPES = {
     ),
 }
 _NOTE = (str | None, Field(None, description="修改说明"))
-_VERSION = (int | None, Field(None, description="客户端看到的知识版本；与当前版本不符时返回 409 conflict（也可用 If-Match）"))
+_VERSION_HELP = ("客户端看到的修改计数（GET 返回的 ETag，即 changes 字段，不是内容版本 version）；"
+                 "知识或其修订此后有任何改动时返回 409 conflict（也可用 If-Match）")
+_VERSION = (int | None, Field(None, description=_VERSION_HELP))
 ArticleIn = form_schema(ArticleForm, "ArticleIn", note=_NOTE, **_SHAPES)
 ArticleUpdateIn = form_schema(ArticleForm, "ArticleUpdateIn", note=_NOTE, version=_VERSION, **_SHAPES)
 
@@ -97,12 +99,13 @@ class SearchQuery(Schema):
 
 
 class DiffQuery(Schema):
-    old: int = Field(..., ge=1, description="旧版本号")
-    new: int = Field(..., ge=1, description="新版本号")
+    old: int = Field(..., ge=1, le=services.MAX_VERSION, description="旧版本号")
+    new: int = Field(..., ge=1, le=services.MAX_VERSION, description="新版本号")
 
 
 class TransitionIn(Schema):
     note: str = Field("", max_length=300)
+    version: int | None = Field(None, description=_VERSION_HELP)
 
 
 class AnswerIn(Schema):
@@ -117,7 +120,7 @@ class RevisionSummary(Schema):
     id: int
     article: int
     status: Choice
-    version: int = Field(description="修订版本：打开时等于知识版本，每次保存加一；修改时的 If-Match 与之比较")
+    version: int = Field(description="修订版本：打开时等于知识版本，每次保存加一（If-Match 与知识的 changes 比较，不与此比较）")
     base_version: int = Field(description="修订所基于的知识版本")
     title: str
     note: str
@@ -203,12 +206,15 @@ def _version(version) -> dict:
             "author": user_ref(version.author), "note": version.note}
 
 
+def _etag(article: Article) -> str:
+    """The article's change counter, which every change of it or of its revision raises:
+    what a PUT, PATCH or action is checked against (If-Match, or `version` in the body)."""
+    return f'"{article.changes}"'
+
+
 def _with_etag(response: HttpResponse, article: Article, user) -> dict:
-    """The article, with the version a PATCH or PUT of it is checked against as its ETag:
-    its open revision's, if it has one (that is what they edit), else its own."""
-    revision = _open_revision(article)
-    response["ETag"] = f'"{revision.version if revision else article.version}"'
-    return _out(article, user, revision)
+    response["ETag"] = _etag(article)
+    return _out(article, user, _open_revision(article))
 
 
 # ---------------------------------------------------------------- queries
@@ -251,7 +257,7 @@ def list_revisions(request):
     return [_revision(revision) for revision in services.revisions_in_review()]
 
 
-@router.get("/knowledge/{int:article_id}", response=ArticleOut, summary="知识详情（ETag 为修改时应带的版本号）")
+@router.get("/knowledge/{int:article_id}", response=ArticleOut, summary="知识详情（ETag 为修改和操作时应带的修改计数）")
 def get_article(request, article_id: int, response: HttpResponse):
     return _with_etag(response, article_or_404(article_id), request.user)
 
@@ -269,7 +275,7 @@ def get_revision(request, article_id: int, response: HttpResponse):
     revision = _open_revision(article)
     if revision is None:
         raise ApiError(404, "not_found", _("知识 %(id)s 没有进行中的修订；修改已发布的知识即会打开一份。") % {"id": article_id})
-    response["ETag"] = f'"{revision.version}"'
+    response["ETag"] = _etag(article)
     lines = [{"op": op, "text": text} for op, text in services.revision_diff(article, revision)]
     return {**_revision(revision), "content": revision.data, "lines": lines}
 
@@ -322,11 +328,16 @@ def diff_versions(request, article_id: int, filters: Query[DiffQuery]):
     "/knowledge/{int:article_id}/actions/{action}", response=ArticleOut,
     summary="提交审核、发布、退回、撤回；修订的打开、提交、发布、退回、放弃",
     description="submit、publish、reject、withdraw；revise、submit_revision、publish_revision、reject_revision、"
-                "discard_revision。可执行的见 allowed_actions。",
+                "discard_revision。可执行的见 allowed_actions。带上 If-Match（或 body 的 version）时，"
+                "知识或其修订在此后有任何改动即返回 409 conflict，不会发布未看过的内容。",
 )
-def article_action(request, article_id: int, action: str, response: HttpResponse, payload: TransitionIn = None):
+def article_action(
+    request, article_id: int, action: str, response: HttpResponse, payload: TransitionIn = None,
+    if_match: str | None = Header(None, alias="If-Match"),
+):
     note = payload.note if payload else ""
-    article = services.transition(article_or_404(article_id), action, request.user, note=note)
+    expected = expected_version(payload.version if payload else None, if_match)
+    article = services.transition(article_or_404(article_id), action, request.user, note=note, expected=expected)
     return _with_etag(response, article, request.user)
 
 

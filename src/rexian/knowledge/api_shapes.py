@@ -20,7 +20,8 @@ class ArticleSummary(Schema):
     title: str
     status: Choice
     visibility: Choice
-    version: int
+    version: int = Field(description="内容版本（历史版本号）")
+    changes: int = Field(description="修改计数：知识或其修订每有改动即增加，即 ETag；修改和操作时的 If-Match 或 version 与之比较")
     current: bool = Field(description="已发布且在有效期内：可用于答复")
     categories: list[str]
     department: str | None
@@ -38,6 +39,7 @@ def summary(article: Article) -> dict:
         "status": choice(article.status, article.get_status_display()),
         "visibility": choice(article.visibility, article.get_visibility_display()),
         "version": article.version,
+        "changes": article.changes,
         "current": article.is_current(),
         "categories": [c.code for c in article.categories.all()],
         "department": article.department.code if article.department_id else None,

@@ -1,10 +1,20 @@
 """Article fields: one validation path for the editor, the API and imports."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rexian.directory.models import Category, Department
 from rexian.knowledge.models import Article
+
+# What editors and spreadsheets separate tags with: commas (either width) and 、.
+TAG_SEPARATORS = re.compile(r"[,，、]")
+
+
+def canonical_tags(text: str) -> str:
+    """Tags as stored: trimmed, empty ones dropped, joined by "," (so equal tags compare equal)."""
+    return ",".join(tag for tag in (part.strip() for part in TAG_SEPARATORS.split(text or "")) if tag)
 
 
 class ArticleForm(forms.ModelForm):
@@ -22,6 +32,9 @@ class ArticleForm(forms.ModelForm):
             "effective_from", "expires_on", "visibility", "tags",
         ]
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+
+    def clean_tags(self):
+        return canonical_tags(self.cleaned_data.get("tags", ""))
 
     def clean(self):
         data = super().clean()

@@ -8,7 +8,6 @@ silence: a column or key that is not ours, or a value of the wrong type
 """
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
@@ -21,8 +20,9 @@ from openpyxl.utils import get_column_letter
 from rexian.accounts.roles import Role
 from rexian.core.xlsx import Sheet, fits_cell, write_workbook
 from rexian.knowledge.choices import ArticleKind, Visibility
-from rexian.knowledge.forms import ArticleForm
+from rexian.knowledge.forms import TAG_SEPARATORS, ArticleForm, canonical_tags
 from rexian.knowledge.models import Article
+from rexian.orders.services.errors import WorkflowError
 
 # Column key, Chinese header (what a centre's spreadsheet is likely to say).
 COLUMNS = [
@@ -39,7 +39,7 @@ _EXPORT_ONLY = {"id", "status", "version"}
 _MAX_ID = 2**63 - 1
 _KIND_BY_LABEL = {str(label): value for value, label in ArticleKind.choices}
 _VISIBILITY_BY_LABEL = {str(label): value for value, label in Visibility.choices}
-_SEPARATORS = re.compile(r"[,，、]")
+_SEPARATORS = TAG_SEPARATORS
 MAX_ROWS = 20000
 MAX_UPLOAD = 20 * 1024 * 1024
 # Who may move the whole knowledge base in or out, in the web UI and the API.
@@ -251,19 +251,26 @@ def read_upload(name: str, stream) -> tuple[list[dict], Callable[[int], str]]:
 # ---------------------------------------------------------------- import
 
 
-def _existing(raw: dict, place: str) -> tuple[Article | None, list[str]]:
-    """The article a row's `id` names (an exported row brought back), or None: a new article.
-    An id no article has (an export from another installation) also makes a new one."""
+def _existing(raw: dict, place: str) -> tuple[Article | None, int | None, list[str]]:
+    """The article a row's `id` names (an exported row brought back), or None: a new article;
+    with the id itself, known or not. An id no article has (an export from another
+    installation) also makes a new one."""
     value = raw.get("id")
     if _blank(value):
-        return None, []
+        return None, None, []
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value)
     elif isinstance(value, float) and value.is_integer():  # a spreadsheet's number
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        return None, [_("%(place)s：id 应为已有知识的编号（整数），新建的知识请留空。") % {"place": place}]
-    return (Article.objects.filter(pk=value).first() if 0 < value <= _MAX_ID else None), []
+        return None, None, [_("%(place)s：id 应为已有知识的编号（整数），新建的知识请留空。") % {"place": place}]
+    return (Article.objects.filter(pk=value).first() if 0 < value <= _MAX_ID else None), value, []
+
+
+def _comparable(content: dict) -> dict:
+    """Content as `services.proposed_content` gives it, tags in their stored form: an article
+    saved before tags were normalised (or a revision holding "停水，供水") compares equal."""
+    return {**content, "tags": canonical_tags(content.get("tags") or "")}
 
 
 def import_rows(rows: list[dict], user, place: Callable[[int], str] = xlsx_place) -> ImportResult:
@@ -281,18 +288,19 @@ def import_rows(rows: list[dict], user, place: Callable[[int], str] = xlsx_place
     prepared, problems, seen = [], [], {}
     for index, raw in filled:
         data, row_problems = _normalise(raw, place(index))
-        article, id_problems = _existing(raw, place(index))
-        if article is not None and article.pk in seen:
+        article, row_id, id_problems = _existing(raw, place(index))
+        # A repeated id is a mistake whether or not it names an article here.
+        if row_id is not None and row_id in seen:
             id_problems.append(_("%(place)s：与%(other)s是同一条知识（id %(id)d），请只保留一条。")
-                               % {"place": place(index), "other": seen[article.pk], "id": article.pk})
-        elif article is not None:
-            seen[article.pk] = place(index)
+                               % {"place": place(index), "other": seen[row_id], "id": row_id})
+        elif row_id is not None:
+            seen[row_id] = place(index)
         problems += row_problems + id_problems
         if row_problems or id_problems:
             continue
         form = ArticleForm(data=data)
         if form.is_valid():
-            prepared.append((article, data, services.proposed_content(form)))
+            prepared.append((place(index), article, data, services.proposed_content(form)))
         else:
             for name, messages in form.errors.items():
                 problems.append(f"{place(index)} {_LABELS.get(name, name)}：{'；'.join(messages)}")
@@ -300,14 +308,24 @@ def import_rows(rows: list[dict], user, place: Callable[[int], str] = xlsx_place
         raise ImportRejected(problems)
     result = ImportResult()
     with transaction.atomic():
-        for article, data, content in prepared:
-            if article is None:
-                result.created.append(services.create(user, data, note=_("导入")))
-            elif services.content_to_edit(article) == content:
-                result.unchanged.append(article)
-            else:
-                result.revised.append(services.update(article, user, data, note=_("导入")))
+        for row_place, article, data, content in prepared:
+            try:
+                if article is None:
+                    result.created.append(services.create(user, data, note=_("导入")))
+                elif _comparable(services.content_to_edit(article)) == _comparable(content):
+                    result.unchanged.append(article)
+                else:
+                    result.revised.append(services.update(article, user, data, note=_("导入")))
+            except WorkflowError as error:
+                # Something changed since the rows were checked (a category deactivated, an article
+                # taken over): leaving the block rolls every row back; the file is refused as a whole.
+                raise ImportRejected([f"{row_place}：{error.message}", *_error_details(error)]) from None
     return result
+
+
+def _error_details(error: WorkflowError) -> list[str]:
+    errors = getattr(error, "errors", None) or {}
+    return [f"{_LABELS.get(name, name)}：{'；'.join(map(str, messages))}" for name, messages in errors.items()]
 
 
 def import_upload(upload, user) -> ImportResult:

@@ -41,6 +41,9 @@ class Article(models.Model):
     tags = models.CharField(_("标签"), max_length=300, blank=True, help_text=_("以逗号分隔"))
     status = models.CharField(_("状态"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
     version = models.PositiveIntegerField(_("版本"), default=1)
+    # Raised by every step that changes the article or its revision (services._event), never
+    # reused: the ETag and the version a client's write or action is checked against.
+    changes = models.PositiveBigIntegerField(_("修改计数"), default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
@@ -104,7 +107,7 @@ class ArticleRevision(models.Model):
     approves the revision: then `data` replaces its content as a new version.
     `data` is ArticleForm data (codes, ISO dates), validated when saved and again
     when published. `version` starts at the article's version and goes up with
-    every save, so a client's If-Match names the latest of the two it has seen.
+    every save; a client's If-Match is checked against `Article.changes`, not this.
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")

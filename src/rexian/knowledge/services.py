@@ -54,6 +54,8 @@ ACTION_LABELS = {
     "discard_revision": gettext_lazy("放弃修订"),
 }
 VERSIONED_FIELDS = ["kind", "source", "issuing_body", "document_number", "effective_from", "expires_on", "visibility", "tags"]
+# ArticleVersion.number is a PositiveIntegerField: a 32-bit column on every database.
+MAX_VERSION = 2**31 - 1
 TEXT_FIELDS = ("kind", "title", "body", "source", "issuing_body", "document_number", "visibility", "tags")
 
 
@@ -91,10 +93,21 @@ def _snapshot(article: Article, user, note: str) -> ArticleVersion:
 
 
 def _event(article, action, from_status, user, note="", revision=None):
+    """Log a step and raise the article's change counter (`Article.changes`, its ETag).
+
+    Every step that changes the article or its revision comes through here, with
+    the article's lock held (or the article just created), so the counter never
+    repeats a value: an ETag a client holds names one state only.
+    """
     ArticleEvent.objects.create(
         article=article, action=action, from_status=from_status, to_status=article.status, actor=user, note=note[:300],
         revision=revision,
     )
+    Article.objects.filter(pk=article.pk).update(changes=F("changes") + 1)
+    article.changes = Article.objects.filter(pk=article.pk).values_list("changes", flat=True).get()
+
+
+STALE = gettext_lazy("知识 %(id)s 已被他人修改，请刷新后再操作。")
 
 
 def create(user, data: dict, note: str = "") -> Article:
@@ -164,17 +177,17 @@ def update(
 
     `partial` changes only the fields in `data`, the rest read under the lock
     (so a concurrent edit of another field is kept); `expected_version` is the
-    version the client last saw (of the open revision, if there is one),
-    refused with Conflict if someone saved since.
+    article's change counter (`Article.changes`, the ETag) the client last saw,
+    refused with Conflict if anything changed since (None: not checked).
     """
     if not may_edit(article, user):
         raise NotAllowed(_("您不能修改这条知识。"))
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article.pk)
+        _expect(expected_version, locked)
         if locked.status in REVISABLE:
-            _save_revision(locked, user, data, note, expected_version, partial)
+            _save_revision(locked, user, data, note, partial)
             return locked
-        _expect(expected_version, locked.version, locked, _("知识 %(id)s 已被他人修改（当前第 %(v)d 版），请刷新后再修改。"))
         if partial:
             data = {**form_values(locked), **data}
         article = _save_content(_validated(user, data, instance=locked), user, note)
@@ -182,18 +195,16 @@ def update(
     return article
 
 
-def _expect(expected: int | None, actual: int, article: Article, message: str) -> None:
-    if expected is not None and expected != actual:
-        raise Conflict(message % {"id": article.pk, "v": actual}, state=article.status, version=actual)
+def _expect(expected: int | None, locked: Article) -> None:
+    """Conflict unless `expected` (None: unchecked) is the (locked) article's change counter."""
+    if expected is not None and expected != locked.changes:
+        revision = locked.open_revision() if locked.status in REVISABLE else None
+        raise Conflict(str(STALE) % {"id": locked.pk}, state=locked.status, version=locked.changes,
+                       revision=revision.status if revision else None)
 
 
-def _save_revision(locked: Article, user, data: dict, note: str, expected_version: int | None, partial: bool) -> None:
+def _save_revision(locked: Article, user, data: dict, note: str, partial: bool) -> None:
     revision = locked.open_revision()
-    if revision is None:
-        _expect(expected_version, locked.version, locked, _("知识 %(id)s 已被他人修改（当前第 %(v)d 版），请刷新后再修改。"))
-    else:
-        _expect(expected_version, revision.version, locked,
-                _("知识 %(id)s 的修订已被他人修改（修订当前第 %(v)d 版），请刷新后再修改。"))
     if partial:
         data = {**(revision.data if revision else form_values(locked)), **data}
     form = _validated(user, data)
@@ -219,18 +230,25 @@ def _permitted(article: Article, action: str, user) -> bool:
     return user.has_role(*roles) and (action not in EDITOR_ACTIONS or may_edit(article, user))
 
 
-def transition(article: Article, action: str, user, note: str = "") -> Article:
-    """One step of the article's lifecycle or of its open revision's; returns the (live) article."""
+def transition(article: Article, action: str, user, note: str = "", expected: int | None = None) -> Article:
+    """One step of the article's lifecycle or of its open revision's; returns the (live) article.
+
+    `expected` is the article's change counter (`Article.changes`) the user acted on:
+    if anything changed since (an edit of the revision under review, another step),
+    the step is refused with Conflict, so nobody publishes what they have not seen.
+    None (internal callers) is not checked.
+    """
     if action not in TRANSITIONS and action not in REVISION_TRANSITIONS:
         raise InvalidInput(_("没有名为“%(a)s”的知识操作。") % {"a": action})
     if not _permitted(article, action, user):
         raise NotAllowed(_("您不能对这条知识执行“%(a)s”。") % {"a": ACTION_LABELS[action]})
     if action in REVISION_TRANSITIONS:
-        return _revision_transition(article, action, user, note)
+        return _revision_transition(article, action, user, note, expected)
     sources, target, _roles = TRANSITIONS[action]
     with transaction.atomic():
         locked_stats()  # the index's lock before the article's (see there)
         locked = Article.objects.select_for_update().get(pk=article.pk)
+        _expect(expected, locked)
         if locked.status not in sources:
             raise InvalidTransition(
                 _("知识状态为“%(s)s”，不能执行“%(a)s”。") % {"s": locked.get_status_display(), "a": ACTION_LABELS[action]},
@@ -248,13 +266,14 @@ def transition(article: Article, action: str, user, note: str = "") -> Article:
     return locked
 
 
-def _revision_transition(article: Article, action: str, user, note: str) -> Article:
+def _revision_transition(article: Article, action: str, user, note: str, expected: int | None) -> Article:
     sources, target, _roles = REVISION_TRANSITIONS[action]
     with transaction.atomic():
         if action == "publish_revision":
             locked_stats()  # the index's lock before the article's (see there)
         # The article's lock serialises everything about its revision, opening one included.
         locked = Article.objects.select_for_update().get(pk=article.pk)
+        _expect(expected, locked)
         revision = locked.open_revision() if locked.status in REVISABLE else None
         if locked.status not in REVISABLE or (revision.status if revision else None) not in sources:
             raise InvalidTransition(_revision_refusal(locked, revision, action), state=locked.status,
@@ -365,6 +384,8 @@ def staff_list(kind: str = "", status: str = "", query: str = "", department=Non
 
 def version_pair(article: Article, old: int, new: int) -> tuple[ArticleVersion, ArticleVersion] | None:
     """Versions `old` and `new` of the article, or None when either does not exist."""
+    if not all(0 < number <= MAX_VERSION for number in (old, new)):
+        return None  # beyond the column's range: not there (and not a database error)
     versions = {v.number: v for v in article.versions.select_related("author").filter(number__in=[old, new])}
     if old not in versions or new not in versions:
         return None

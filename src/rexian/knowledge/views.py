@@ -67,7 +67,9 @@ def article_edit(request, pk=None):
             if article is None:
                 article = services.create(request.user, request.POST, note=request.POST.get("note", ""))
             else:
-                article = services.update(article, request.user, request.POST, note=request.POST.get("note", ""))
+                # The counter the form was rendered with: a save over someone else's change is refused.
+                article = services.update(article, request.user, request.POST, note=request.POST.get("note", ""),
+                                          expected_version=_posted_version(request))
         except WorkflowError as error:
             messages.error(request, error.message)
             form = ArticleForm(data=request.POST)
@@ -85,15 +87,26 @@ def article_edit(request, pk=None):
         form = ArticleForm(initial=initial)
     return render(request, "knowledge/edit.html", {
         "form": form, "article": article, "revisable": article is not None and article.status in REVISABLE,
+        "version": request.POST.get("version", "") if request.method == "POST" else getattr(article, "changes", ""),
     })
+
+
+def _posted_version(request) -> int | None:
+    """The change counter the page was rendered with (a hidden `version` field), or None if absent or garbled."""
+    value = request.POST.get("version", "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else None
 
 
 @login_required
 @require_POST
 def article_action(request, pk, action):
     article = get_object_or_404(Article, pk=pk)
+    expected = _posted_version(request)
+    if expected is None:  # a page from before the field, or a hand-made request: never act unchecked
+        messages.error(request, _("页面已过期，请刷新后再操作。"))
+        return redirect("knowledge:detail", pk=pk)
     try:
-        services.transition(article, action, request.user, note=request.POST.get("note", "").strip())
+        services.transition(article, action, request.user, note=request.POST.get("note", "").strip(), expected=expected)
     except WorkflowError as error:
         messages.error(request, error.message)
     else:
@@ -106,7 +119,7 @@ def article_action(request, pk, action):
 @login_required
 def article_diff(request, pk, old, new):
     article = get_object_or_404(Article, pk=pk)
-    pair = services.version_pair(article, old, new)
+    pair = services.version_pair(article, old, new)  # None also for numbers beyond the column's range
     if pair is None:
         raise Http404("没有这个版本")
     return render(request, "knowledge/diff.html", {
