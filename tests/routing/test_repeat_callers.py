@@ -3,6 +3,8 @@ duplicates by place, and merged orders shown only to those who may open them."""
 
 import re
 
+import pytest
+
 from rexian.accounts.models import ApiToken
 from rexian.orders.models import Citizen
 from rexian.orders.services import workflow
@@ -136,10 +138,17 @@ def test_intake_duplicates_use_the_address(client, users, make_order):
     assert ranked(address="幸福路12号")[0] == here.number
 
 
-def test_departments_see_only_the_merged_orders_they_may_open(client, users, make_order):
+@pytest.fixture
+def merged_pair(users, make_order):
+    """A master dispatched to 住建局 and a duplicate from another caller merged into it before."""
     master = workflow.perform(make_order(), "dispatch", users["dispatcher"], {"unit": "ZJJ"})
     child = make_order(phone="13900000001", title="同一部电梯", content="3栋电梯坏了")
     workflow.perform(child, "merge", users["dispatcher"], {"master": master.number})
+    return master, child
+
+
+def test_departments_see_only_the_merged_orders_they_may_open(client, users, merged_pair):
+    master, child = merged_pair
     client.force_login(users["housing"])
     page = client.get(f"/orders/{master.number}/").content.decode()
     assert f"/orders/{child.number}/" not in page and "并入本单的工单" not in page
@@ -150,10 +159,8 @@ def test_departments_see_only_the_merged_orders_they_may_open(client, users, mak
     assert api_get(client, users["dispatcher"], f"/orders/{master.number}").json()["merged"] == [child.number]
 
 
-def test_the_masters_timeline_names_a_merged_order_only_to_those_who_may_see_it(client, users, make_order):
-    master = workflow.perform(make_order(), "dispatch", users["dispatcher"], {"unit": "ZJJ"})
-    child = make_order(phone="13900000001", title="同一部电梯", content="3栋电梯坏了")
-    workflow.perform(child, "merge", users["dispatcher"], {"master": master.number})
+def test_the_masters_timeline_names_a_merged_order_only_to_those_who_may_see_it(client, users, merged_pair):
+    master, child = merged_pair
     client.force_login(users["housing"])
     page = client.get(f"/orders/{master.number}/").content.decode()
     assert "并入工单" in page and child.number not in page
