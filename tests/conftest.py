@@ -86,6 +86,15 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _own_data_dir(settings, tmp_path):
+    """Each test its own data directory: files kept there (the overview's stored hot-issue
+    survey, monitoring uploads, citizens' photos) are shared by every process, so a test
+    writing one into the real directory would feed the next test orders that were rolled back."""
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is slow on purpose (≈0.5 s a hash); tests that check it ask for it by name."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,14 +6,10 @@ from django.core.files.base import ContentFile
 from rexian.channels.models import Attachment, Conversation, Direction, Message, MessageStatus
 from rexian.orders.services import workflow
 from tests.api.api_helpers import api_as
+from tests.channels.files import JPEG
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
 HTML = b"<html><script>alert(document.cookie)</script></html>"
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

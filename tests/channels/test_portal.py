@@ -16,18 +16,17 @@ from rexian.channels.portal import challenge
 from rexian.channels.portal.services import RATING_USERNAME
 from rexian.orders.models import WorkOrder
 from rexian.orders.services.workflow import perform
+from tests.channels.files import JPEG, no_file_under
 
 PHONE = "13912345678"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 QUESTION = re.compile(r"(\d+) (加|减|乘以) (\d+) 等于多少")
 OPS = {"加": lambda a, b: a + b, "减": lambda a, b: a - b, "乘以": lambda a, b: a * b}
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+@pytest.fixture
+def media(settings):
+    return settings.MEDIA_ROOT  # each test's own (tests/conftest.py)
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def rate(client, status_page: str, result="satisfied", comment=""):
 def nothing_stored(media_root=None):
     assert WorkOrder.objects.count() == 0 and Message.objects.count() == 0 and Attachment.objects.count() == 0
     if media_root is not None:
-        assert not media_root.exists() or not any(path.is_file() for path in media_root.rglob("*"))
+        assert no_file_under(media_root)
 
 
 # ---------------------------------------------------------------- submit

@@ -14,16 +14,15 @@ from rexian.channels.wechat.api import WeChatApi
 from rexian.orders.models import WorkOrder
 from tests.channels.test_wechat import TOKEN, callback, fake_wechat_api, reply_of, xml_message
 from tests.racing import race
+from tests.channels.files import JPEG, no_file_under
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
 HTML = b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"
 MEDIA_ID = "Wx5-media_0001"
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media_root(settings):
+    return settings.MEDIA_ROOT  # each test's own (tests/conftest.py)
 
 
 @pytest.fixture
@@ -58,8 +57,7 @@ def fetch(now=None):
 
 
 def nothing_stored(media_root):
-    assert Attachment.objects.count() == 0
-    assert not media_root.exists() or not any(path.is_file() for path in media_root.rglob("*"))
+    assert Attachment.objects.count() == 0 and no_file_under(media_root)
 
 
 def test_an_image_message_opens_its_order_and_leaves_a_pending_download(client, db, wechat):

@@ -15,13 +15,6 @@ URL = reverse("orders:overview")
 WATER = {"title": "幸福小区停水", "content": "幸福小区从早上开始停水，没有任何通知"}
 
 
-@pytest.fixture(autouse=True)
-def store_dir(settings, tmp_path):
-    """Each test its own data directory: the stored survey is a file shared by every process."""
-    settings.DATA_DIR = tmp_path
-    return tmp_path
-
-
 @pytest.fixture
 def outage(make_order):
     """Three callers reporting the same water cut: one hot issue."""

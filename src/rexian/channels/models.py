@@ -6,7 +6,6 @@ retries and backoff, so an answer is sent once even if the worker crashes.
 """
 
 import secrets
-from functools import cached_property
 
 from django.db import models
 from django.db.models import Q
@@ -99,12 +98,12 @@ class Message(models.Model):
     def body_for_staff(self) -> str:
         return self._without_tracking_code(self.body)
 
-    @cached_property
-    def _tracking_code(self) -> str | None:
-        return TrackingCode.objects.filter(order_id=self.order_id).values_list("code", flat=True).first()
-
     def _without_tracking_code(self, text: str) -> str:
-        code = self._tracking_code
+        # Through the order: the messages of one order share its instance, which caches the code.
+        try:
+            code = self.order.tracking.code if self.order_id else None
+        except TrackingCode.DoesNotExist:
+            code = None
         return text.replace(code, "*" * len(code)) if code and text else text
 
     class Meta:

@@ -37,7 +37,6 @@ def navigation(request):
         more.append(_item(request, _("热点诉求"), reverse("routing:hot_issues")))
     if user.has_role(Role.SUPERVISOR):
         more.append(_item(request, _("分派准确率"), reverse("routing:accuracy")))
-    if user.has_role(Role.SUPERVISOR):
         more.append(_item(request, _("统计看板"), reverse("dashboards:overview")))
     unread = notifications_for(user).filter(read_at__isnull=True).count()
     more.append(_item(request, _("通知"), reverse("orders:notifications"), count=unread or None))

@@ -27,11 +27,11 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import DateTimeField
 
+from rexian.orders.choices import DISPATCH_ACTIONS
 from rexian.orders.models import WorkOrder
 from rexian.orders.services import deadlines
 
 CLOCK_TABLE = "rexian_demo_clock"
-DISPATCH_ACTIONS = ("dispatch", "reassign", "designate")
 
 
 def order_models() -> list:

@@ -23,7 +23,7 @@ from rexian.api.schemas import Choice, UserRef, choice, form_schema, parse, user
 from rexian.directory.models import Category, Department
 from rexian.knowledge import api_dictionary, api_public, api_transfer, services
 from rexian.knowledge.api_shapes import ArticleSummary, article_or_404, summary
-from rexian.knowledge.choices import REVISABLE, ArticleKind, ArticleStatus, UsageKind, Visibility
+from rexian.knowledge.choices import ArticleKind, ArticleStatus, UsageKind, Visibility
 from rexian.knowledge.forms import ArticleForm
 from rexian.knowledge.models import Article, ArticleRevision
 from rexian.knowledge.search import search
@@ -183,11 +183,7 @@ def _revision(revision: ArticleRevision) -> dict:
             "note": revision.note, "author": user_ref(revision.created_by), "updated_at": revision.updated_at}
 
 
-def _open_revision(article: Article) -> ArticleRevision | None:
-    return article.open_revision() if article.status in REVISABLE else None
-
-
-def _out(article: Article, user, revision: ArticleRevision | None = None) -> dict:
+def _out(article: Article, user, revision: ArticleRevision | None) -> dict:
     return {
         **summary(article),
         "body": article.body,
@@ -196,7 +192,7 @@ def _out(article: Article, user, revision: ArticleRevision | None = None) -> dic
         "document_number": article.document_number,
         "effective_from": article.effective_from,
         "tags": article.tag_list,
-        "allowed_actions": services.allowed_actions(article, user),
+        "allowed_actions": services.allowed_actions(article, user, revision),
         "revision": _revision(revision) if revision else None,
     }
 
@@ -214,7 +210,7 @@ def _etag(article: Article) -> str:
 
 def _with_etag(response: HttpResponse, article: Article, user) -> dict:
     response["ETag"] = _etag(article)
-    return _out(article, user, _open_revision(article))
+    return _out(article, user, services.open_revision(article))
 
 
 # ---------------------------------------------------------------- queries
@@ -272,7 +268,7 @@ def create_article(request, response: HttpResponse, payload: dict = Body(...)):
 @router.get("/knowledge/{int:article_id}/revision", response=RevisionOut, summary="进行中的修订及其与现行版本的差异")
 def get_revision(request, article_id: int, response: HttpResponse):
     article = article_or_404(article_id)
-    revision = _open_revision(article)
+    revision = services.open_revision(article)
     if revision is None:
         raise ApiError(404, "not_found", _("知识 %(id)s 没有进行中的修订；修改已发布的知识即会打开一份。") % {"id": article_id})
     response["ETag"] = _etag(article)

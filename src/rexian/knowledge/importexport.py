@@ -39,7 +39,6 @@ _EXPORT_ONLY = {"id", "status", "version"}
 _MAX_ID = 2**63 - 1
 _KIND_BY_LABEL = {str(label): value for value, label in ArticleKind.choices}
 _VISIBILITY_BY_LABEL = {str(label): value for value, label in Visibility.choices}
-_SEPARATORS = TAG_SEPARATORS
 MAX_ROWS = 20000
 MAX_UPLOAD = 20 * 1024 * 1024
 # Who may move the whole knowledge base in or out, in the web UI and the API.
@@ -145,7 +144,7 @@ def _text(value) -> str:
 
 def _items(value) -> list[str]:
     """Codes or tags: a list, or one text separated by commas or 、."""
-    parts = value if isinstance(value, list) else _SEPARATORS.split(_text(value))
+    parts = value if isinstance(value, list) else TAG_SEPARATORS.split(_text(value))
     return [text for text in map(_text, parts) if text]
 
 

@@ -137,7 +137,7 @@ def form_values(article: Article) -> dict:
 
 def content_to_edit(article: Article) -> dict:
     """What an edit of the article starts from: its open revision's content, else its own."""
-    revision = article.open_revision() if article.status in REVISABLE else None
+    revision = open_revision(article)
     return revision.data if revision else form_values(article)
 
 
@@ -198,7 +198,7 @@ def update(
 def _expect(expected: int | None, locked: Article) -> None:
     """Conflict unless `expected` (None: unchecked) is the (locked) article's change counter."""
     if expected is not None and expected != locked.changes:
-        revision = locked.open_revision() if locked.status in REVISABLE else None
+        revision = open_revision(locked)
         raise Conflict(str(STALE) % {"id": locked.pk}, state=locked.status, version=locked.changes,
                        revision=revision.status if revision else None)
 
@@ -209,14 +209,14 @@ def _save_revision(locked: Article, user, data: dict, note: str, partial: bool) 
         data = {**(revision.data if revision else form_values(locked)), **data}
     form = _validated(user, data)
     if revision is None:
-        revision = _open_revision(locked, user)
+        revision = _start_revision(locked, user)
     revision.data, revision.version, revision.updated_at = proposed_content(form), revision.version + 1, timezone.now()
     revision.note = note[:200] or revision.note
     revision.save()
     _event(locked, "edit_revision", locked.status, user, note, revision)
 
 
-def _open_revision(locked: Article, user, note: str = "") -> ArticleRevision:
+def _start_revision(locked: Article, user, note: str = "") -> ArticleRevision:
     """A draft revision holding the live content (the caller holds the article's lock)."""
     revision = ArticleRevision.objects.create(
         article=locked, data=form_values(locked), version=locked.version, base_version=locked.version, created_by=user
@@ -274,7 +274,7 @@ def _revision_transition(article: Article, action: str, user, note: str, expecte
         # The article's lock serialises everything about its revision, opening one included.
         locked = Article.objects.select_for_update().get(pk=article.pk)
         _expect(expected, locked)
-        revision = locked.open_revision() if locked.status in REVISABLE else None
+        revision = open_revision(locked)
         if locked.status not in REVISABLE or (revision.status if revision else None) not in sources:
             raise InvalidTransition(_revision_refusal(locked, revision, action), state=locked.status,
                                     revision=revision.status if revision else None, allowed=allowed_actions(locked, user))
@@ -282,7 +282,7 @@ def _revision_transition(article: Article, action: str, user, note: str, expecte
             raise InvalidInput(_("退回修订时请写明意见。"), {"note": [_("必填")]})
         before = locked.status
         if revision is None:
-            revision = _open_revision(locked, user, note)
+            revision = _start_revision(locked, user, note)
         elif action == "publish_revision":
             _publish_revision(locked, revision, user)
         revision.status, revision.updated_at = target, timezone.now()
@@ -316,9 +316,19 @@ def _publish_revision(locked: Article, revision: ArticleRevision, user) -> None:
     revision.published_version = locked.version
 
 
-def allowed_actions(article: Article, user) -> list[str]:
-    """The article's actions this user may take now, its open revision's included."""
-    revision = article.open_revision() if article.status in REVISABLE else None
+def open_revision(article: Article) -> ArticleRevision | None:
+    """The article's open revision; only an article in service (or once in service) has one."""
+    return article.open_revision() if article.status in REVISABLE else None
+
+
+_LOOK_UP = object()
+
+
+def allowed_actions(article: Article, user, revision=_LOOK_UP) -> list[str]:
+    """The article's actions this user may take now, its open revision's included
+    (`revision`: open_revision(article) when the caller has it already)."""
+    if revision is _LOOK_UP:
+        revision = open_revision(article)
     revision_state = revision.status if revision else None
     return [
         action for action, (sources, _target, _roles) in TRANSITIONS.items()

@@ -42,12 +42,12 @@ def article_list(request):
 def article_detail(request, pk):
     article = get_object_or_404(Article.objects.select_related("department"), pk=pk)
     versions = list(article.versions.select_related("author").order_by("-number"))
-    revision = article.open_revision() if article.status in REVISABLE else None
+    revision = services.open_revision(article)
     return render(request, "knowledge/detail.html", {
         "article": article,
         "versions": versions,
         "events": article.events.select_related("actor"),
-        "actions": [(name, services.ACTION_LABELS[name]) for name in services.allowed_actions(article, request.user)],
+        "actions": [(name, services.ACTION_LABELS[name]) for name in services.allowed_actions(article, request.user, revision)],
         # An article in service is edited through its revision, opened by the "revise" action.
         "may_edit": services.may_edit(article, request.user) and (revision is not None or article.status not in REVISABLE),
         "revision": revision,

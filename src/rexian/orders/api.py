@@ -7,7 +7,6 @@ shape its results; every rule lives in `services/` (STYLE.md #5).
 from datetime import datetime
 from typing import Annotated
 
-from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -35,10 +34,10 @@ from rexian.orders.models import (
     WorkOrder,
     WorkOrderEvent,
 )
-from rexian.orders.privacy import CitizenView, audited_citizen_view, citizen_view
+from rexian.orders.privacy import CitizenView, audited_citizen_view, citizen_view, sees_full_phones
 from rexian.orders.queues import QUEUES, with_list_relations
 from rexian.orders.services import intake, workflow
-from rexian.orders.events import event_label, visible_data
+from rexian.orders.events import event_label, visible_data, visible_orders
 from rexian.routing.duplicates import similar_open_orders
 
 router = Router(tags=["orders"])
@@ -306,7 +305,7 @@ def _summary(order: WorkOrder, citizen: CitizenView, now) -> dict:
     }
 
 
-def _event(event: WorkOrderEvent, user) -> dict:
+def _event(event: WorkOrderEvent, visible: set[str]) -> dict:
     return {
         "action": event.action,
         "label": str(event_label(event.action)),
@@ -316,7 +315,7 @@ def _event(event: WorkOrderEvent, user) -> dict:
         "to_state": _coded(State, event.to_state),
         "unit": ref(event.unit),
         "note": event.note,
-        "data": visible_data(event, user),
+        "data": visible_data(event, visible),
         "time": event.created_at,
     }
 
@@ -398,6 +397,8 @@ def _detail(order: WorkOrder, request) -> dict:
     """The full order; showing the citizen's personal data writes an audit entry."""
     user = request.user
     citizen = audited_citizen_view(order, user, request, via="api")
+    events = list(order.events.all())  # prefetched (DETAIL_PREFETCH)
+    visible = visible_orders(events, user)
     return {
         **_summary(order, citizen, timezone.now()),
         "content": order.content,
@@ -417,7 +418,7 @@ def _detail(order: WorkOrder, request) -> dict:
         "closed_at": order.closed_at,
         "updated_at": order.updated_at,
         "created_by": user_ref(order.created_by),
-        "timeline": [_event(event, user) for event in order.events.all()],
+        "timeline": [_event(event, visible) for event in events],
         "assignments": [_assignment(a) for a in order.assignments.all()],
         "replies": [_reply(r) for r in order.replies.all()],
         "extensions": [_extension(e) for e in order.extensions.all()],
@@ -492,11 +493,6 @@ def _filtered(orders, filters: OrderFilters, user, now):
     return orders
 
 
-def _may_see_full_phones(user) -> bool:
-    """The roles that see full phone numbers in lists (rexian.orders.privacy.citizen_view)."""
-    return user.role in settings.REXIAN["FULL_PHONE_ROLES"] or user.role == Role.ADMIN
-
-
 def _caller_phone(raw: str, field: str) -> str:
     """`raw` normalised as at intake (138-1234-5678, +86…); a 422 when it is not a phone number."""
     phone = normalize_phone(raw)
@@ -509,7 +505,7 @@ def _caller_phone(raw: str, field: str) -> str:
 
 
 def _of_phone(orders, raw: str, user):
-    if not _may_see_full_phones(user):
+    if not sees_full_phones(user):
         raise ApiError(403, "forbidden", _(
             "按电话号码筛选会透露谁来过电：您的角色不能查看完整号码，因此不能使用 phone 筛选；请改用 q 按编号、标题或地址查找。"
         ))

@@ -20,6 +20,11 @@ class State(models.TextChoices):
 TERMINAL_STATES = frozenset({State.CLOSED, State.TRANSFERRED, State.VOIDED})
 # Open orders are still someone's work; merged ones follow their master.
 OPEN_STATES = frozenset(set(State) - TERMINAL_STATES - {State.MERGED})
+# States in which an order may become a merge master: a master waiting for its callback
+# already has its approved answer, and a duplicate merged then would never follow it.
+MASTER_STATES = OPEN_STATES - {State.CALLBACK}
+# The actions that send an order to a unit chosen by the centre.
+DISPATCH_ACTIONS = ("dispatch", "reassign", "designate")
 # States in which an order is on a unit's desk.
 UNIT_STATES = frozenset({State.DISPATCHED, State.HANDLING})
 # States in which the handling deadline is still running: once a reply is in

@@ -33,12 +33,16 @@ def event_label(name: str) -> str:
     return spec.label if spec else name
 
 
-def visible_data(event, user) -> dict:
-    """The event's data, naming other orders only where `user` may see them: a unit
-    handling a master must not learn the numbers of duplicates merged before it came."""
-    data = event.data or {}
-    named = [data[key] for key in OTHER_ORDERS if data.get(key)]
+def visible_orders(events, user) -> set[str]:
+    """The numbers of other orders named in `events` that `user` may see, in one query:
+    a unit handling a master must not learn the numbers of duplicates merged before it came."""
+    named = {(event.data or {}).get(key) for event in events for key in OTHER_ORDERS} - {None, ""}
     if not named:
-        return data
-    visible = set(WorkOrder.objects.visible_to(user).filter(number__in=named).values_list("number", flat=True))
+        return set()
+    return set(WorkOrder.objects.visible_to(user).filter(number__in=named).values_list("number", flat=True))
+
+
+def visible_data(event, visible: set[str]) -> dict:
+    """The event's data, other orders named only if in `visible` (visible_orders())."""
+    data = event.data or {}
     return {key: value for key, value in data.items() if key not in OTHER_ORDERS or value in visible}

@@ -28,11 +28,16 @@ def hides_identity(order, user) -> bool:
     return bool(order.confidential and user.role == Role.DEPARTMENT)
 
 
+def sees_full_phones(user) -> bool:
+    """The roles that see full phone numbers in lists: those who call citizens, and admins."""
+    return user.role in settings.REXIAN["FULL_PHONE_ROLES"] or user.role == Role.ADMIN
+
+
 def citizen_view(order, user, detail: bool = False) -> CitizenView:
     citizen = order.citizen
     if hides_identity(order, user):
         return CitizenView(MASK, MASK, MASK if citizen.id_number else "", hidden=True, full=False)
-    full = detail or user.role in settings.REXIAN["FULL_PHONE_ROLES"] or user.role == Role.ADMIN
+    full = detail or sees_full_phones(user)
     if full:
         return CitizenView(citizen.name, order.contact_phone, citizen.id_number, hidden=False, full=True)
     return CitizenView(mask_name(citizen.name), mask_phone(order.contact_phone), mask_id_number(citizen.id_number), False, False)

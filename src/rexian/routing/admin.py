@@ -62,7 +62,7 @@ class RoutingModelVersionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="定时重训未启用的原因")
     def not_activated(self, obj):
-        return "" if obj.active else obj.metrics.get("not_activated", "")
+        return obj.not_activated
 
     @admin.display(description="交叉验证 macro-F1")
     def macro_f1(self, obj):

@@ -15,7 +15,8 @@ from rexian.api.errors import ApiError
 from rexian.core.audit import AuditAction, record
 from rexian.orders.models import WorkOrder
 from rexian.routing import accuracy, suggestions
-from rexian.routing.duplicates import MASTER_STATES, repeat_call_orders, similar_open_orders
+from rexian.orders.choices import MASTER_STATES
+from rexian.routing.duplicates import repeat_call_orders, similar_open_orders
 from rexian.routing.hotissues import hot_issue_survey, orders_of
 from rexian.routing.models import ModelKind, RoutingKindState, RoutingModelVersion
 from rexian.routing.training import PrunedVersion, activate_version, resume_schedule
@@ -220,7 +221,7 @@ def _version(version: RoutingModelVersion) -> dict:
         "id": version.pk, "created_at": version.created_at, "training_orders": version.training_orders,
         "labels": version.labels, "metrics": version.metrics, "active": version.active,
         "pruned": version.pruned_at is not None, "pruned_at": version.pruned_at,
-        "not_activated": None if version.active else (version.metrics.get("not_activated") or None),
+        "not_activated": version.not_activated or None,
     }
 
 

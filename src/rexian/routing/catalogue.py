@@ -106,26 +106,19 @@ def match(category, area_code: str = "", text: str = "", rules=None) -> list[Mat
 
 
 def best(category, area_code: str = "", text: str = "", rules=None):
-    """The catalogue's unit: the most specific matching rules' unit. Where equally specific
-    rules name different units, the next, less specific tier decides; None where no
-    tier agrees or nothing matches."""
+    """The catalogue's unit: the lead unit of best_rule(), or None."""
+    rule = best_rule(category, area_code, text, rules)
+    return rule.lead_unit if rule else None
+
+
+def best_rule(category, area_code: str = "", text: str = "", rules=None):
+    """The rule that decides: the first of the most specific tier whose rules all name
+    one unit. Where equally specific rules name different units, the next, less
+    specific tier decides; None where no tier agrees or nothing matches."""
     tiers: dict = {}
     for m in match(category, area_code, text, rules):
         tiers.setdefault(m.specificity, []).append(m)
     for tier in tiers.values():  # most specific first (dicts keep insertion order)
-        if len({m.rule.lead_unit_id for m in tier}) == 1:
-            return tier[0].rule.lead_unit
-    return None
-
-
-def best_rule(category, area_code: str = "", text: str = "", rules=None):
-    """The rule behind best(): the first of the tier that decides (same tiers, same
-    unit), so its assisting units and 依据 can be shown with the unit; None when
-    best() gives none."""
-    tiers: dict = {}
-    for m in match(category, area_code, text, rules):
-        tiers.setdefault(m.specificity, []).append(m)
-    for tier in tiers.values():
         if len({m.rule.lead_unit_id for m in tier}) == 1:
             return tier[0].rule
     return None

@@ -65,7 +65,7 @@ def models_command(args) -> int:
     for version in RoutingModelVersion.objects.defer("model"):
         mark = "*" if version.active else " "
         pruned = "  （权重已清除，不能回滚）" if version.pruned_at else ""
-        if version.metrics.get("not_activated") and not version.active:
+        if version.not_activated:
             pruned += "  （定时重训未启用：指标不如当时的版本或已锁定）"
         print(f"{mark} #{version.pk:<4} {version.kind:<9} {version.created_at:%Y-%m-%d %H:%M}  "
               f"{version.training_orders:>7} 件  macro-F1 {version.metrics.get('cv_macro_f1', 0):.3f}{pruned}")

@@ -25,9 +25,6 @@ MAX_CANDIDATES = 3000
 # here a person decides, so a few more candidates cost less than a missed duplicate.
 SUGGEST_THRESHOLD = 0.3
 REPEAT_LIMIT = 10
-# States in which an order may become a merge master (rexian.orders.services.workflow._merge):
-# a master waiting for its callback already has its answer and would leave the duplicate behind.
-MASTER_STATES = OPEN_STATES - {State.CALLBACK}
 
 
 def similar_open_orders(user, text: str, area_code: str = "", exclude_phone: str = "", exclude=None, top: int = 5):

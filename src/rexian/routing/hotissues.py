@@ -64,9 +64,5 @@ def hot_issue_survey(days: int = 7, limit: int = 20, now=None) -> HotIssueSurvey
     return survey
 
 
-def hot_issues(days: int = 7, limit: int = 20, now=None) -> list[HotIssue]:
-    return hot_issue_survey(days, limit, now).issues
-
-
 def orders_of(issue):
     return WorkOrder.objects.filter(pk__in=issue.message_ids).select_related("current_unit").order_by("-created_at")

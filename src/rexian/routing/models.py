@@ -92,6 +92,11 @@ class RoutingModelVersion(models.Model):
             models.UniqueConstraint(fields=["kind"], condition=Q(active=True), name="one_active_model_per_kind")
         ]
 
+    @property
+    def not_activated(self) -> str:
+        """Why a scheduled retraining left this version inactive ("" for an active one, or none given)."""
+        return "" if self.active else self.metrics.get("not_activated", "")
+
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} {self.created_at:%Y-%m-%d %H:%M}"
 

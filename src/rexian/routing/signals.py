@@ -9,16 +9,16 @@ its record.
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from rexian.orders.choices import DISPATCH_ACTIONS
 from rexian.orders.models import WorkOrderEvent
 from rexian.routing import suggestions
 from rexian.routing.models import ModelKind, Suggestion
 
-DISPATCHES = {"dispatch", "reassign", "designate"}
 
 
 @receiver(post_save, sender=WorkOrderEvent, dispatch_uid="routing-follow-events")
 def follow_dispatch(sender, instance: WorkOrderEvent, created: bool, **kwargs):
-    if not created or instance.action not in DISPATCHES | {"return"}:
+    if not created or instance.action not in {*DISPATCH_ACTIONS, "return"}:
         return
     if instance.action == "return":
         _follow_return(instance)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from rexian.directory.models import Category, Department
 from rexian.nlp.routing import ModelFormatError, RoutingModel
+from rexian.orders.choices import DISPATCH_ACTIONS
 from rexian.routing import catalogue
 from rexian.routing.models import ModelKind, RoutingModelVersion, Suggestion
 from rexian.routing.training import order_text
@@ -75,14 +76,12 @@ def _inactive(kind: str, codes) -> set[str]:
     return set(model.objects.filter(code__in=list(codes), active=False).values_list("code", flat=True))
 
 
-def _catalogue_code(order, kind: str) -> str:
-    if kind != ModelKind.UNIT:
-        return ""
-    unit = catalogue.best(order.category, order.area_code, f"{order.title} {order.content}")
-    return unit.code if unit else ""
+def _matching_rule(order):
+    return catalogue.best_rule(order.category, order.area_code, f"{order.title} {order.content}")
 
 
-def _compute(order, kind: str) -> dict:
+def _compute(order, kind: str) -> tuple[dict, object]:
+    """The suggestion's stored values, and the catalogue rule behind its catalogue unit."""
     candidates, version = [], None
     loaded = active_model(kind)
     if loaded is not None:
@@ -94,7 +93,8 @@ def _compute(order, kind: str) -> dict:
         names = _names(kind, [code for code, _p in top])
         candidates = [{"code": code, "name": names.get(code, code), "probability": round(p, 4), "source": "model"}
                       for code, p in top]
-    catalogue_code = _catalogue_code(order, kind)
+    rule = _matching_rule(order) if kind == ModelKind.UNIT else None
+    catalogue_code = rule.lead_unit.code if rule else ""
     threshold = settings.REXIAN["ROUTING_PRESELECT_CONFIDENCE"] / 100
     confident = bool(candidates and candidates[0]["probability"] >= threshold)
     if kind == ModelKind.CATEGORY:
@@ -103,7 +103,8 @@ def _compute(order, kind: str) -> dict:
         preselected = bool(catalogue_code) and (
             not candidates or (confident and candidates[0]["code"] == catalogue_code)
         )
-    return {"model_version": version, "candidates": candidates, "catalogue_code": catalogue_code, "preselected": preselected}
+    values = {"model_version": version, "candidates": candidates, "catalogue_code": catalogue_code, "preselected": preselected}
+    return values, rule
 
 
 def _differs(row: Suggestion, values: dict) -> bool:
@@ -126,7 +127,13 @@ def for_order(order, kind: str) -> Suggestion:
     has been dispatched the row is never changed and none is created (it records
     what the first dispatch was based on): what is shown then is returned unsaved.
     """
-    values = _compute(order, kind)
+    values, rule = _compute(order, kind)
+    row = _stored(order, kind, values)
+    row.catalogue_match = rule  # for catalogue_rule(): the catalogue is matched once per page
+    return row
+
+
+def _stored(order, kind: str, values: dict) -> Suggestion:
     existing = Suggestion.objects.filter(order=order, kind=kind).first()
     if _dispatched(order) or (existing is not None and existing.chosen_code):
         return Suggestion(order=order, kind=kind, **values)
@@ -153,7 +160,7 @@ def record_at_dispatch(order, now, kind: str = ModelKind.UNIT) -> Suggestion:
     row = Suggestion.objects.select_for_update().filter(order=order, kind=kind).first()
     if row is not None:
         return row
-    values = {**_compute(order, kind), "preselected": False, "created_at": now}
+    values = {**_compute(order, kind)[0], "preselected": False, "created_at": now}
     try:
         with transaction.atomic():
             return Suggestion.objects.create(order=order, kind=kind, **values)
@@ -197,7 +204,7 @@ def catalogue_rule(order, suggestion: Suggestion):
     is frozen, and a rule that no longer names that unit is not shown as its basis."""
     if suggestion.kind != ModelKind.UNIT or not suggestion.catalogue_code:
         return None
-    rule = catalogue.best_rule(order.category, order.area_code, f"{order.title} {order.content}")
+    rule = getattr(suggestion, "catalogue_match", None) or _matching_rule(order)
     if rule is None or rule.lead_unit.code != suggestion.catalogue_code:
         return None
     return rule
@@ -208,9 +215,6 @@ def active_assisting(rule) -> list:
     if rule is None:
         return []
     return [unit for unit in rule.assisting_units.all() if unit.active and unit.pk != rule.lead_unit_id]
-
-
-DISPATCH_ACTIONS = ("dispatch", "reassign", "designate")
 
 
 _LOOK_UP = object()

@@ -21,6 +21,7 @@ from rexian.callbacks.models import Callback
 from rexian.callbacks.sampling import needs_callback
 from rexian.orders import action_forms as f
 from rexian.orders.choices import (
+    MASTER_STATES,
     OPEN_STATES,
     AssignmentRole,
     AssignmentStatus,
@@ -319,9 +320,7 @@ def _merge(ctx):
         raise InvalidInput(_("主工单 %(n)s 不存在。") % {"n": number}, {"master": [_("工单不存在")]})
     if master.pk == ctx.order.pk:
         raise InvalidInput(_("不能并入自己。"), {"master": [_("不能并入自己")]})
-    # A master waiting for its callback already has its approved answer: a duplicate
-    # merged now would never follow it (see _follow_master) and stay merged for ever.
-    if master.state not in OPEN_STATES or master.state in (State.MERGED, State.CALLBACK):
+    if master.state not in MASTER_STATES:  # see _follow_master
         raise InvalidInput(
             _("主工单 %(n)s 状态为“%(s)s”，不能接受并单。") % {"n": number, "s": master.get_state_display()},
             {"master": [_("主工单已结束或已被并单")]},

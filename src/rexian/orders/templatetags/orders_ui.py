@@ -55,9 +55,10 @@ def urgency_badge(urgency: str):
 
 
 @register.filter
-def event_detail(event, user) -> str:
-    """The few facts in an event's data worth a line in the timeline, as `user` may see them."""
-    data = visible_data(event, user)
+def event_detail(event, visible_orders: set) -> str:
+    """The few facts in an event's data worth a line in the timeline; other orders are
+    named only if in `visible_orders` (rexian.orders.events.visible_orders)."""
+    data = visible_data(event, visible_orders)
     parts = []
     if "result" in data:
         choices = CallbackResult if event.action in ("callback", "callback_attempt", "redo") else ReplyResult

@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rexian.orders import privacy, queues
+from rexian.orders.choices import DISPATCH_ACTIONS, MASTER_STATES
+from rexian.orders.events import visible_orders
 from rexian.orders.models import WorkOrder
 from rexian.orders.services import workflow
 from rexian.orders.services.errors import InvalidInput, UnknownAction, WorkflowError
 from rexian.orders.views.base import show_errors, visible_order
 from rexian.routing import suggestions
-from rexian.routing.duplicates import MASTER_STATES, repeat_call_orders, similar_open_orders
+from rexian.routing.duplicates import repeat_call_orders, similar_open_orders
 from rexian.routing.models import ModelKind
 
 DETAIL_RELATIONS = ("citizen", "category", "current_unit", "created_by", "master")
@@ -45,6 +47,7 @@ def _render(request, order, failed=None):
     routing = _routing_help(order, request.user, {spec.name for spec in available}, request.GET.get("merge_master", ""))
     # What came in and went out on the citizen's channel, with delivery status (rexian.channels).
     channel_messages = list(order.channel_messages.prefetch_related("attachments"))
+    events = list(order.events.select_related("actor", "unit"))
     panels = sorted(
         (
             Panel(
@@ -66,7 +69,8 @@ def _render(request, order, failed=None):
         "extensions": order.extensions.select_related("unit", "requested_by", "decided_by"),
         "supervisions": order.supervisions.select_related("unit", "issued_by"),
         "callbacks": order.callbacks.select_related("agent"),
-        "events": order.events.select_related("actor", "unit"),
+        "events": events,
+        "visible_orders": visible_orders(events, request.user),
         # Only the children this user may open: a department sees the master, not
         # duplicates merged in before any assignment reached it.
         "merged_orders": WorkOrder.objects.visible_to(request.user).filter(master=order).order_by("number"),
@@ -78,7 +82,6 @@ def _render(request, order, failed=None):
     return render(request, "orders/detail.html", context)
 
 
-ROUTED_ACTIONS = {"dispatch", "reassign", "designate"}
 
 
 def _routing_help(order, user, available: set[str], merge_master: str = "") -> dict:
@@ -90,7 +93,7 @@ def _routing_help(order, user, available: set[str], merge_master: str = "") -> d
     `merge_master` (?merge_master=<number>, the candidates' "设为主工单" link)
     fills the merge form's master field when it names one of the candidates.
     """
-    if not available & (ROUTED_ACTIONS | {"merge"}):
+    if not available & {*DISPATCH_ACTIONS, "merge"}:
         return {}
     unit = suggestions.for_order(order, ModelKind.UNIT)
     category = suggestions.for_order(order, ModelKind.CATEGORY)
